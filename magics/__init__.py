@@ -1,0 +1,1 @@
+"""IPython layer of mfml_sym (installed as ``mfml_sym.magics``)."""
