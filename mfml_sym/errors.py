@@ -60,6 +60,10 @@ class MfmlError(Exception):
         """The one message a notebook user sees: kind, message, line, caret, hint."""
         return f"{type(self).__name__}: {self}"
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a traceback: a user's mistake gets one message.
+        return self.display().splitlines()
+
 
 class ParseError(MfmlError):
     """The input could not be read as mathematics (LaTeX or sympy syntax)."""

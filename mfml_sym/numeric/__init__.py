@@ -1,1 +1,1 @@
-"""numeric"""
+"""Numeric side of every result: generated numpy code and independent numeric checks."""
