@@ -1,0 +1,44 @@
+"""Every notebook in notebooks/ runs top to bottom in a real Jupyter kernel, without errors,
+and its key outputs say what they should."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+# Text each notebook's outputs must contain: the content that shows the magic did its job.
+KEY_OUTPUTS = {
+    "00_tour.ipynb": ["numeric check", "passed"],
+}
+
+
+def _all_text(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            for value in output.get("data", {}).values():
+                parts.append(value if isinstance(value, str) else "")
+    return "\n".join(parts)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_in_a_real_kernel(path, tmp_path):
+    from run_notebooks import error_outputs, execute
+
+    nb = execute(path)
+    assert error_outputs(nb) == []
+    text = _all_text(nb)
+    for expected in KEY_OUTPUTS.get(path.name, ["numeric check"]):
+        assert expected in text, f"{path.name}: no output mentions {expected!r}"
+    assert "FAILED" not in text, f"{path.name}: a numeric check failed"
+
+
+def test_there_is_a_tour_notebook():
+    assert (ROOT / "notebooks" / "00_tour.ipynb").exists()
