@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import shlex
+import time
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -94,7 +95,7 @@ class MfmlMagics(Magics):
             options["syntax"] = args.syntax
         from mfml_sym import derive
 
-        self._show(derive(cell, *operations, **options), args)
+        self._run(lambda: derive(cell, *operations, **options), args)
 
     # -- %%lagrange -----------------------------------------------------------------------
     @magic_arguments()
@@ -118,7 +119,7 @@ class MfmlMagics(Magics):
             options["numeric_starts"] = args.starts
         from mfml_sym import lagrange
 
-        self._show(lagrange(cell, **options), args)
+        self._run(lambda: lagrange(cell, **options), args)
 
     # -- %%posterior ----------------------------------------------------------------------
     @magic_arguments()
@@ -144,7 +145,7 @@ class MfmlMagics(Magics):
         data = self._data(args.data or [])
         from mfml_sym import posterior
 
-        self._show(posterior(cell, data=data or None, **options), args)
+        self._run(lambda: posterior(cell, data=data or None, **options), args)
 
     # -- shared ---------------------------------------------------------------------------
     def _data(self, items: list[str]) -> dict[str, Any]:
@@ -167,6 +168,20 @@ class MfmlMagics(Magics):
                     ) from None
         return data
 
+    def _run(self, compute, args) -> None:
+        """Compute with a progress line (shown once the work takes over a second), then show."""
+        from mfml_sym.budget import settings
+
+        progress = _Progress()
+        previous, settings.progress = settings.progress, progress
+        try:
+            result = compute()
+            result.check()  # the numeric check runs here, still under the progress line
+        finally:
+            settings.progress = previous
+            progress.close()
+        self._show(result, args)
+
     def _show(self, result: Any, args) -> None:
         if getattr(args, "tex", None):
             from mfml_sym.render.export import append_fragment
@@ -178,6 +193,32 @@ class MfmlMagics(Magics):
         self.shell.user_ns["_"] = result
         if args.name:
             self.shell.user_ns[args.name] = result
+
+
+class _Progress:
+    """A one-line progress display naming the current step, shown only after ``delay`` seconds
+    so quick cells stay clean; updated in place in a notebook, and removed when done."""
+
+    def __init__(self, delay: float = 1.0) -> None:
+        self.start = time.monotonic()
+        self.delay = delay
+        self.handle = None
+        self.shown: tuple[str, int] | None = None
+
+    def __call__(self, step: str) -> None:
+        elapsed = time.monotonic() - self.start
+        if elapsed < self.delay or self.shown == (step, int(elapsed)):
+            return
+        self.shown = (step, int(elapsed))
+        line = {"text/plain": f"working ({elapsed:.0f} s): {step} ..."}
+        if self.handle is None:
+            self.handle = display(line, raw=True, display_id=True)
+        else:
+            self.handle.update(line, raw=True)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.update({"text/plain": ""}, raw=True)
 
 
 def load_ipython_extension(ipython) -> None:

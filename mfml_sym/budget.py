@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from .errors import BudgetExceeded
 
-__all__ = ["settings", "time_budget", "bounded", "remaining"]
+__all__ = ["settings", "time_budget", "bounded", "remaining", "report_progress"]
 
 T = TypeVar("T")
 
@@ -30,6 +30,8 @@ class Settings:
         self.simplify_timeout: float = 3.0  # seconds for one optional simplification
         self.check_points: int = 8  # random points of a numeric check
         self.seed: int = 20201  # numeric checks are deterministic
+        # called with the name of each step as it starts (the magics show it after ~1 s)
+        self.progress: Callable[[str], None] | None = None
 
 
 settings = Settings()
@@ -52,6 +54,16 @@ def remaining() -> float | None:
     return max(0.0, min(_deadlines) - time.monotonic())
 
 
+def report_progress(step: str) -> None:
+    """Tell whoever listens (a notebook's progress line) which step is starting."""
+    listener = settings.progress
+    if listener is not None:
+        try:
+            listener(step)
+        except Exception:  # a display problem must never break a derivation
+            pass
+
+
 def _on_alarm(signum, frame):  # pragma: no cover - timing dependent
     raise _Expired()
 
@@ -59,6 +71,7 @@ def _on_alarm(signum, frame):  # pragma: no cover - timing dependent
 @contextlib.contextmanager
 def time_budget(seconds: float | None, step: str = "symbolic step") -> Iterator[None]:
     """Run the block under a budget of ``seconds``; raise BudgetExceeded naming ``step``."""
+    report_progress(step)
     if seconds is None or not _can_signal():
         yield
         return

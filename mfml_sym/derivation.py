@@ -143,6 +143,9 @@ class Derivation:
     def check(self) -> CheckReport:
         """Run (once) every registered numeric check and return the combined report."""
         if self._reports is None:
+            from .budget import report_progress
+
+            report_progress("numeric check")
             self._reports = [checker() for checker in self._checkers]
         reports = self._reports
         if not reports:

@@ -17,7 +17,7 @@ def test_derive_magic_displays_latex_and_text_and_stores_the_result(run, shell):
     assert result.result is None  # nothing duplicated into Out[]
     bundles = [o.data for o in captured.outputs]
     latex = [b["text/latex"] for b in bundles if "text/latex" in b]
-    plain = [b["text/plain"] for b in bundles if "text/plain" in b]
+    plain = [b["text/plain"] for b in bundles if "text/latex" in b]  # the result, not a progress line
     assert latex and latex[0].startswith("$\\displaystyle") and "\\begin{aligned}" in latex[0]
     assert "numeric check" in plain[0] and "passed" in plain[0]
     g = shell.user_ns["g"]
@@ -91,3 +91,25 @@ def test_engine_never_imports_ipython():
     pattern = re.compile(r"^\s*(from|import)\s+IPython", re.M)
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
+
+
+def test_slow_cell_shows_progress_naming_the_step_then_clears_it(run, monkeypatch):
+    from mfml_sym import magics as layer
+
+    monkeypatch.setattr(layer._Progress.__init__, "__defaults__", (0.0,))
+    result, captured = run("%%derive gradient\nf(x, y) = x^2 y + \\sin(x y)\n")
+    assert result.success
+    texts = [o.data.get("text/plain", "") for o in captured.outputs]
+    assert any(t.startswith("working (") and "..." in t for t in texts)
+    assert "" in texts  # the progress line is cleared before the result is shown
+    assert "numeric check" in texts[-1]
+
+
+def test_a_failing_cell_leaves_the_namespace_and_the_magics_as_they_were(run, shell):
+    before = {k for k in shell.user_ns if not k.startswith("_")}
+    result, _ = run("%%derive gradient --as broken\nf(x) = \\frac{1}{\n")
+    assert isinstance(result.error_in_exec, ms.MfmlError)
+    after = {k for k in shell.user_ns if not k.startswith("_")}
+    assert after == before and "broken" not in shell.user_ns
+    ok, _ = run("%%derive derivative --as fine\nf(x) = x^3\n")
+    assert ok.success and sp.simplify(shell.user_ns["fine"]["derivative"] - 3 * sp.Symbol("x", real=True) ** 2) == 0
