@@ -53,13 +53,37 @@ def blas_info() -> str:
     try:
         import numpy as np
 
+        kernel = _openblas_corename(np)
         config = np.show_config(mode="dicts")
         blas = config.get("Build Dependencies", {}).get("blas", {})
         name = blas.get("name", "?")
         version = blas.get("version", "")
+        if kernel:
+            return f"{name} {version}, kernel {kernel} (numpy.show_config + openblas_get_corename)"
         return f"{name} {version} (numpy.show_config; kernel unknown without threadpoolctl)".strip()
     except Exception as exc:  # noqa: BLE001
         return f"unknown ({type(exc).__name__})"
+
+
+def _openblas_corename(np) -> str:
+    """Ask numpy's bundled OpenBLAS which kernel it chose at run time (what threadpoolctl reports)."""
+    import ctypes
+    import glob
+
+    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    for path in glob.glob(os.path.join(libs, "*openblas*.so*")):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_",
+                       "openblas_get_corename"):
+            fn = getattr(lib, symbol, None)
+            if fn is not None:
+                fn.restype = ctypes.c_char_p
+                value = fn()
+                return value.decode() if value else ""
+    return ""
 
 
 def load_average() -> str:

@@ -1,11 +1,12 @@
-"""The five matrix objectives of the benchmark, each written four ways.
+"""The six matrix objectives of the benchmark, each written five ways.
 
 For every objective: the cell our engine reads (MML notation, symbolic sizes), the hand-written
 numpy gradient and Hessian a careful user would type (Matrix Cookbook / MML ch. 5 formulas),
 the same objective for ``jax.grad``/``jax.hessian``, and a raw-sympy elementwise construction
-at an explicit size n (scalar symbols, ``diff`` entry by entry, then ``lambdify``) — what a user
-picks instead of us. Sizes: the variable has n entries (n × n for the network's W_1) and every
-data matrix is n × n, so "n" is one number per row of the table.
+at an explicit size n (scalar symbols, ``diff`` entry by entry, then ``lambdify``), and sympy's own
+matrix expressions at symbolic n (``MatrixSymbol.diff``) — what a user picks instead of us.
+Sizes: the variable has n entries (n × n for the network's W_1 and for Σ) and every data
+matrix is n × n, so "n" is one number per row of the table.
 """
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class Objective:
     raw_sympy: Callable[[int], Any]  # builds f elementwise at size n, returns gradient function
     hessian_formula: str = ""
     notes: list[str] = field(default_factory=list)
+    max_n: int | None = None  # largest n benchmarked (an O(n³) inverse per call caps it)
+    jax_post: Callable[[Any], Any] | None = None  # applied to jax.grad's result (a convention)
+    unstructured_grad: Callable[[dict], np.ndarray] | None = None  # the other accepted convention
 
 
 def _sigmoid(z):
@@ -51,7 +55,7 @@ def make_data(key: str, n: int, seed: int = 0) -> dict[str, np.ndarray | float]:
         if key == "ridge":
             data["lambda"] = 0.3
         return data
-    if key == "gaussian_mu":
+    if key in ("gaussian_mu", "gaussian_sigma"):
         A = rng.standard_normal((n, n)) / np.sqrt(n)
         Sigma = A @ A.T + np.eye(n)
         return {"x": rng.standard_normal(n), "mu": rng.standard_normal(n), "Sigma": Sigma}
@@ -104,6 +108,19 @@ def _gauss_hess(d):
     return -np.linalg.inv(d["Sigma"])
 
 
+def _gauss_sigma_unstructured(d):
+    """∂ℓ/∂Σ with independent entries: ½(Σ⁻¹rrᵀΣ⁻¹ − Σ⁻¹), r = x − μ (Matrix Cookbook eqs. 57, 61)."""
+    Si = np.linalg.inv(d["Sigma"])
+    v = Si @ (d["x"] - d["mu"])
+    return 0.5 * (np.outer(v, v) - Si)
+
+
+def _gauss_sigma_grad(d):
+    """The gradient for a symmetric Σ, Matrix Cookbook §2.8 convention: G + Gᵀ − diag(G) = 2G − diag(G)."""
+    G = _gauss_sigma_unstructured(d)
+    return 2.0 * G - np.diag(np.diag(G))
+
+
 def _nn_grad(d):
     x, y, W1, W2 = d["x"], d["y"], d["W_1"], d["W_2"]
     h = np.tanh(W1 @ x)
@@ -142,6 +159,15 @@ def _jax_gauss(mu, x, Sigma):
     r = x - mu
     _, logdet = jnp.linalg.slogdet(Sigma)
     return -0.5 * r @ jnp.linalg.solve(Sigma, r) - 0.5 * logdet - 0.5 * r.shape[0] * jnp.log(2 * jnp.pi)
+
+
+def _jax_gauss_sigma(Sigma, x, mu):
+    return _jax_gauss(mu, x, Sigma)
+
+
+def _symmetric_convention(G):
+    jnp = _jnp()
+    return 2.0 * G - jnp.diag(jnp.diag(G))
 
 
 def _jax_nn(W1, W2, x, y):
@@ -216,6 +242,17 @@ def _raw_gauss(n):
     return None
 
 
+def _raw_gauss_sigma(n):
+    """Elementwise with one symbol per pair S_ij = S_ji: ∂/∂S_ij then is the Cookbook's symmetric gradient."""
+    import sympy as sp
+
+    x, mu, S = _vec("x", n), _vec("mu", n), _mat("S", n, n, symmetric=True)
+    r = x - mu
+    f = -sp.Rational(1, 2) * (r.T * S.inv() * r)[0, 0] - sp.Rational(1, 2) * sp.log(S.det())
+    _raw_gradient(f, list(S), [list(x), list(mu), list(S)])
+    return None
+
+
 def _raw_nn(n):
     import sympy as sp
 
@@ -226,6 +263,55 @@ def _raw_nn(n):
     f = sum(r[i] ** 2 for i in range(n))
     _raw_gradient(f, W1, [list(x), list(y), list(W1), list(W2)])
     return None
+
+
+# -- sympy's own matrix expressions at symbolic n (MatrixSymbol.diff) -------------------------
+
+def matrix_expression(key: str):
+    """(f, variable, {data key: MatrixSymbol or Symbol}) in sympy's matrix-expression language.
+
+    This is the other thing a sympy user tries: ``f.diff(w)`` on ``MatrixSymbol`` objects, which
+    works at symbolic n for linear/quadratic forms and inverses and returns array expressions
+    (not evaluable with ``lambdify``) once an elementwise function appears.
+    """
+    import sympy as sp
+    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+    n = sp.Symbol("n", integer=True, positive=True)
+    if key in ("least_squares", "ridge", "logistic"):
+        X, y, w = sp.MatrixSymbol("X", n, n), sp.MatrixSymbol("y", n, 1), sp.MatrixSymbol("w", n, 1)
+        symbols = {"X": X, "y": y, "w": w}
+        if key == "logistic":
+            z = X * w
+            softplus = ElementwiseApplyFunction(_softplus_lambda(), z)
+            return (sp.OneMatrix(1, n) * softplus - y.T * z), w, symbols
+        r = y - X * w
+        f = r.T * r
+        if key == "ridge":
+            lam = sp.Symbol("lambda", positive=True)
+            symbols["lambda"] = lam
+            f = f + lam * w.T * w
+        return f, w, symbols
+    if key in ("gaussian_mu", "gaussian_sigma"):
+        x, mu, S = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("mu", n, 1), sp.MatrixSymbol("Sigma", n, n)
+        f = -sp.Rational(1, 2) * (x - mu).T * S.I * (x - mu)
+        if key == "gaussian_sigma":  # a scalar plus log det needs the trace form to type-check
+            f = sp.Trace(f) - sp.Rational(1, 2) * sp.log(sp.Determinant(S))
+            return f, S, {"x": x, "mu": mu, "Sigma": S}
+        return f, mu, {"x": x, "mu": mu, "Sigma": S}
+    if key == "two_layer":
+        x, y = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("y", n, 1)
+        W1, W2 = sp.MatrixSymbol("W_1", n, n), sp.MatrixSymbol("W_2", n, n)
+        r = W2 * ElementwiseApplyFunction(sp.tanh, W1 * x) - y
+        return r.T * r, W1, {"x": x, "y": y, "W_1": W1, "W_2": W2}
+    raise KeyError(key)
+
+
+def _softplus_lambda():
+    import sympy as sp
+
+    t = sp.Dummy("t")
+    return sp.Lambda(t, sp.log(1 + sp.exp(t)))
 
 
 _DECL_LS = (
@@ -269,6 +355,21 @@ OBJECTIVES: list[Objective] = [
         grad=_gauss_grad, hess=_gauss_hess, jax_f=_jax_gauss, raw_sympy=_raw_gauss,
     ),
     Objective(
+        key="gaussian_sigma", title="Gaussian log-likelihood in Σ",
+        cell=(
+            "\\mathbf{x} \\in \\mathbb{R}^{D}\n"
+            "\\boldsymbol{\\mu} \\in \\mathbb{R}^{D}\n"
+            "\\Sigma \\in \\mathbb{R}^{D \\times D}\n"
+            "\\Sigma \\succ 0\n"
+            "\\ell(\\Sigma) = -\\frac{1}{2}(\\mathbf{x} - \\boldsymbol{\\mu})^\\top \\Sigma^{-1}"
+            "(\\mathbf{x} - \\boldsymbol{\\mu}) - \\frac{1}{2}\\log\\det\\Sigma - \\frac{D}{2}\\log(2\\pi)"
+        ),
+        wrt="Sigma", variable="Sigma", formula="2G − diag(G), G = ½(Σ⁻¹rrᵀΣ⁻¹ − Σ⁻¹) (symmetric Σ, Cookbook §2.8)",
+        grad=_gauss_sigma_grad, hess=None, jax_f=_jax_gauss_sigma, raw_sympy=_raw_gauss_sigma,
+        max_n=1000, jax_post=_symmetric_convention, unstructured_grad=_gauss_sigma_unstructured,
+        notes=["every contender inverts Σ (O(n³)) on each call"],
+    ),
+    Objective(
         key="two_layer", title="two-layer network (∂/∂W₁)",
         cell=(
             "\\mathbf{x} \\in \\mathbb{R}^{D}\n"
@@ -294,4 +395,6 @@ def jax_arguments(obj: Objective, data: dict) -> tuple[Any, tuple]:
         return data["mu"], (data["x"], data["Sigma"])
     if obj.key == "two_layer":
         return data["W_1"], (data["W_2"], data["x"], data["y"])
+    if obj.key == "gaussian_sigma":
+        return data["Sigma"], (data["x"], data["mu"])
     raise KeyError(obj.key)

@@ -68,10 +68,21 @@ ROWS = [
 ]
 
 
+MODULES_LOADED: dict[str, str] = {}
+# heavy modules the statement loaded (those already loaded before it, e.g. by IPython, not counted)
+HEAVY = ["sympy", "numpy", "scipy", "scipy.special", "scipy.optimize", "scipy.integrate", "scipy.stats",
+         "sympy.physics.units", "sympy.stats", "lark", "matplotlib", "jax"]
+_BEFORE = "_before = set(sys.modules)\n"
+_AFTER = ("\nprint('BENCH_MODS=' + ','.join(m for m in " + repr(HEAVY)
+          + " if m in sys.modules and m not in _before))")
+
+
 def _run_child(script: str, timeout: float) -> float:
-    code = _PRELUDE + script + "\nprint('BENCH_T=%r' % T)\n"
+    code = _PRELUDE + _BEFORE + script + _AFTER + "\nprint('BENCH_T=%r' % T)\n"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
     for line in proc.stdout.splitlines():
+        if line.startswith("BENCH_MODS="):
+            MODULES_LOADED[script] = line[len("BENCH_MODS="):]
         if line.startswith("BENCH_FAIL="):
             raise RuntimeError(line[len("BENCH_FAIL="):])
         if line.startswith("BENCH_T="):
@@ -98,22 +109,28 @@ def run(quick: bool) -> tuple[list[str], list[str]]:
     names = ["import mfml_sym", "import sympy"] if quick else list(SCRIPTS)
     figures = {name: fresh_process_figure(name, repeats) for name in names}
     lines = [
-        "| what (fresh process each) | median | worst | anchor | ours ÷ anchor |",
-        "|---|---|---|---|---|",
+        "| what (fresh process each) | median | worst | anchor | ours ÷ anchor | heavy modules it loaded |",
+        "|---|---|---|---|---|---|",
     ]
     slower = []
     for what, anchor in ROWS:
         if what not in figures:
             continue
         fig = figures[what]
+        loaded = MODULES_LOADED.get(SCRIPTS[what], "").replace(",", ", ") or "none"
         worst = fmt_seconds(fig.worst) if fig.worst is not None else ""
         if anchor and anchor in figures:
             r = fmt_ratio(fig, figures[anchor])
-            lines.append(f"| {what} | {fig} | {worst} | {anchor} ({figures[anchor]}) | {r} |")
+            lines.append(f"| {what} | {fig} | {worst} | {anchor} ({figures[anchor]}) | {r} | {loaded} |")
             if fig.ok and figures[anchor].ok and fig.median > figures[anchor].median:
-                slower.append(f"start-up: {what} {fig} vs {anchor} {figures[anchor]} ({r})")
+                why = ""
+                if what == "first %%derive cell":
+                    why = (" — the first cell pays for the imports deferred until then"
+                           + (f" (it loaded: {loaded})" if loaded != "none" else "")
+                           + ", plus reading the cell, the derivation, its numeric check and rendering")
+                slower.append(f"start-up: {what} {fig} vs {anchor} {figures[anchor]} ({r})" + why)
         else:
-            lines.append(f"| {what} | {fig} | {worst} | — | — |")
+            lines.append(f"| {what} | {fig} | {worst} | — | — | {loaded} |")
     lines.append("")
     lines.append(f"Median of {repeats} fresh processes; the time of the statement itself, measured inside "
                  "the child (interpreter start-up excluded). The first cell is `" + FIRST_CELL.replace("\n", " ⏎ ")

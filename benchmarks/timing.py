@@ -190,7 +190,7 @@ def fmt_ratio(ours: Figure, anchor: Figure) -> str:
 
 def measure_interleaved(fns: dict[str, Callable[[], Any]], *, repeats: int = 7, warmup: int = 1,
                         target: float = 0.03, max_seconds: float = 6.0) -> dict[str, Figure]:
-    """Median time per call of several contenders, sampled in alternation (A B C A B C ...).
+    """Median time per call of several contenders, sampled in alternation (A B C, B C A, C A B, ...).
 
     On a shared machine the load drifts during a run; alternating the samples makes every
     contender see the same conditions, so their ratio is fair even when absolute times wobble.
@@ -201,11 +201,9 @@ def measure_interleaved(fns: dict[str, Callable[[], Any]], *, repeats: int = 7, 
     one: dict[str, float] = {}
     values: dict[str, Any] = {}
     for name, fn in fns.items():
-        for i in range(warmup):
-            out = fn()
-            if i == 0:
-                values[name] = out
-        t0 = time.perf_counter()
+        for _ in range(max(0, warmup - 1)):
+            values.setdefault(name, fn())
+        t0 = time.perf_counter()  # the last warm-up call also calibrates the loop count
         out = fn()
         one[name] = time.perf_counter() - t0
         values.setdefault(name, out)
@@ -217,8 +215,10 @@ def measure_interleaved(fns: dict[str, Callable[[], Any]], *, repeats: int = 7, 
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(rounds):
-            for name, fn in fns.items():
+        names = list(fns)
+        for r in range(rounds):
+            for name in names[r % len(names):] + names[:r % len(names)]:  # rotate: no contender always first
+                fn = fns[name]
                 t0 = time.perf_counter()
                 for _ in range(loops[name]):
                     fn()

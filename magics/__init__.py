@@ -221,14 +221,36 @@ class _Progress:
             self.handle.update({"text/plain": ""}, raw=True)
 
 
+def _latex_formatter(ipython):
+    return ipython.display_formatter.formatters["text/latex"]
+
+
 def load_ipython_extension(ipython) -> None:
-    """Register the three cell magics (``%load_ext mfml_sym``)."""
+    """Register the three cell magics (``%load_ext mfml_sym``), and show sympy results such as
+    ``d["gradient"]`` in the book's notation, like the derivation they came from."""
     ipython.register_magics(MfmlMagics)
+    import sympy
+
+    from mfml_sym.render.latex_printer import display_latex
+
+    formatter = _latex_formatter(ipython)
+    saved = {}
+    for kind in (sympy.Basic, sympy.MatrixBase):
+        saved[kind] = formatter.for_type(kind, display_latex)
+    ipython.user_ns.setdefault("_mfml_saved_formatters", saved)
 
 
 def unload_ipython_extension(ipython) -> None:
-    """Remove the three cell magics again (``%unload_ext mfml_sym``)."""
+    """Remove the three cell magics again (``%unload_ext mfml_sym``) and restore sympy's display."""
     cell_magics = ipython.magics_manager.magics["cell"]
     for name in ("derive", "lagrange", "posterior"):
         cell_magics.pop(name, None)
     ipython.magics_manager.registry.pop("MfmlMagics", None)
+    saved = ipython.user_ns.pop("_mfml_saved_formatters", {})
+    formatter = _latex_formatter(ipython)
+    for kind, previous in saved.items():
+        formatter.pop(kind, None)
+        if previous is not None:
+            formatter.for_type(kind, previous)
+
+

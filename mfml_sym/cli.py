@@ -10,7 +10,8 @@
 
 The cell text is the first argument, the file given with ``-f`` (``-f -`` for stdin), or stdin
 when no text is given; the remaining words are operations (for ``derive``). The output is the
-derivation as text, or its LaTeX with ``--latex``. Exit status: 0 done (check passed or none
+derivation as text, its LaTeX with ``--latex`` (one ``aligned`` block), or a complete document
+with ``--document``; ``--tex FILE`` appends it to a notes file. Exit status: 0 done (check passed or none
 available), 1 an error in the input (one message, no traceback), 2 a usage error, 3 the numeric
 check FAILED, 4 a result stated in the text (``derive --verify``) is wrong -- so a Makefile stops
 on a wrong result.
@@ -38,6 +39,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="the cell text (quoted) and then operations; omit the text to read -f FILE or stdin")
     parser.add_argument("-f", "--file", metavar="FILE", help="read the cell text from FILE ('-' for stdin)")
     parser.add_argument("--latex", action="store_true", help="print the LaTeX (one aligned block) instead of text")
+    parser.add_argument("--document", action="store_true",
+                        help="print a complete LaTeX document (compiles with pdflatex) instead of text")
     parser.add_argument("--no-steps", dest="steps", action="store_false", default=True,
                         help="show only the results and the check")
     parser.add_argument("--no-check", dest="check", action="store_false", default=True,
@@ -50,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mfml-sym",
         description="Exact, numerically checked derivations for the maths of machine learning.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "examples:\n"
+            "  mfml-sym derive 'f(x, y) = x^2 y + \\sin(x y)' gradient hessian\n"
+            "  mfml-sym derive -f model.tex gradient --wrt w --latex\n"
+            "  echo '\\max_{x,y} x y \\quad \\text{s.t.} \\quad x^2 + y^2 = 1' | mfml-sym lagrange\n"
+            "  mfml-sym posterior -f model.tex --data x=@flips.txt\n"
+            "  mfml-sym export notebook.ipynb -o notes.tex --pdf\n\n"
+            "exit status: 0 done, 1 input error, 2 usage error, 3 numeric check FAILED, 4 a stated result is wrong"
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -252,7 +265,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .render.export import append_fragment
 
             append_fragment(result, args.tex)
-        print(result.latex() if args.latex else result.text())
+        if args.document:
+            from .render.export import latex_document
+
+            print(latex_document([result]), end="")
+        else:
+            print(result.latex() if args.latex else result.text())
         if args.check and _check_failed(result):
             return EXIT_CHECK_FAILED
         if any(getattr(v, "correct", None) is False for v in getattr(result, "verdicts", None) or []):
@@ -264,6 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mfml-sym ... | head`: the reader left, nothing more to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,7 @@
-"""Real renderers for the tests: KaTeX 0.16 (strict) and MathJax 3 under node, and pdflatex.
+"""Real renderers for the tests: KaTeX 0.16 (strict), MathJax 3 and MathJax 2 under node; pdflatex.
 
 ``render(strings)`` renders a batch in ONE node process (tests/js/render.js) and returns, per
-string, ``{"katex": None | error, "mathjax": None | error}``. The npm packages are pinned in
+string, ``{"katex": None | error, "mathjax": None | error, "mathjax2": None | error}``. The npm packages are pinned in
 tests/js/package-lock.json and installed on first use (``npm ci``), so a fresh clone sets itself
 up. ``lint(latex)`` rejects constructs that break MathJax 2 / classic notebook or pdflatex even
 where KaTeX and MathJax 3 accept them (issue 2, item 3). ``compile_tex(path)`` runs pdflatex.
@@ -26,7 +26,7 @@ ROOT = JS_DIR.parent.parent
 _CACHE: dict[str, dict] = {}
 
 # Constructs that break at least one of JupyterLab / VS Code / classic notebook / pdflatex.
-FORBIDDEN = [
+BREAKS = [
     (r"\\mbox\b", "\\mbox (KaTeX strict rejects it)"),
     (r"\\bm\b", "\\bm (not in MathJax; use \\boldsymbol)"),
     (r"\\label\b", "\\label"),
@@ -34,17 +34,22 @@ FORBIDDEN = [
     (r"\\intertext\b", "\\intertext"),
     (r"\\\[|\\\]", "\\[ ... \\] display delimiters"),
     (r"\\begin\{align\}", "bare align environment"),
-    (r"\\begin\{matrix\}", "\\left[\\begin{matrix} (use bmatrix)"),
-    (r"\^\{T\}", "^{T} for the transpose (use ^\\top)"),
-    (r"\\mathbb\{I\}", "\\mathbb{I} for the identity"),
     (r"\\text\{[^{}]*\\", "backslash inside \\text{} (MathJax prints it literally)"),
     (r"[^\x00-\x7f]", "non-ASCII character (KaTeX strict / pdflatex)"),
 ]
+# sympy defaults that clash with the book's notation (they render, but say the wrong thing).
+NOTATION = [
+    (r"\\begin\{matrix\}", "\\left[\\begin{matrix} (use bmatrix)"),
+    (r"\^\{T\}", "^{T} for the transpose (use ^\\top)"),
+    (r"\\mathbb\{I\}", "\\mathbb{I} for the identity"),
+]
+FORBIDDEN = BREAKS + NOTATION
 
 
-def lint(latex: str) -> list[str]:
-    """Problems with ``latex`` that a renderer in our matrix would show or choke on."""
-    return [why for pattern, why in FORBIDDEN if re.search(pattern, latex)]
+def lint(latex: str, notation: bool = True) -> list[str]:
+    """Problems with ``latex`` that a renderer in our matrix would choke on (and notation clashes)."""
+    rules = FORBIDDEN if notation else BREAKS
+    return [why for pattern, why in rules if re.search(pattern, latex)]
 
 
 def node_available() -> bool:
@@ -53,7 +58,8 @@ def node_available() -> bool:
 
 def ensure_node_modules() -> None:
     """``npm ci`` into tests/js when its node_modules is missing (under a lock for parallel runs)."""
-    if (JS_DIR / "node_modules" / "katex").is_dir() and (JS_DIR / "node_modules" / "mathjax-full").is_dir():
+    needed = ("katex", "mathjax-full", "mathjax-node")
+    if all((JS_DIR / "node_modules" / name).is_dir() for name in needed):
         return
     if not node_available():
         pytest.skip("node/npm not on PATH: cannot render LaTeX with KaTeX/MathJax (install Node.js >= 18)")
@@ -61,7 +67,7 @@ def ensure_node_modules() -> None:
 
     with open(JS_DIR / ".install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (JS_DIR / "node_modules" / "mathjax-full").is_dir():
+        if not all((JS_DIR / "node_modules" / name).is_dir() for name in needed):
             proc = subprocess.run(
                 ["npm", "ci", "--prefix", str(JS_DIR), "--no-audit", "--no-fund", "--loglevel=error"],
                 capture_output=True, text=True, timeout=600,
@@ -86,17 +92,17 @@ def render(strings: list[str]) -> list[dict]:
     return [_CACHE[s] for s in strings]
 
 
-def failures(latex: str, result: dict) -> list[str]:
+def failures(latex: str, result: dict, notation: bool = True) -> list[str]:
     """Human-readable reasons why ``latex`` does not render everywhere (empty when it does)."""
     out = [f"{engine}: {error}" for engine, error in result.items() if error]
-    return out + [f"lint: {why}" for why in lint(latex)]
+    return out + [f"lint: {why}" for why in lint(latex, notation)]
 
 
-def assert_renders(strings: list[str]) -> None:
-    """Fail with every problem of every string (KaTeX, MathJax 3, lint)."""
+def assert_renders(strings: list[str], notation: bool = True) -> None:
+    """Fail with every problem of every string (KaTeX, MathJax 3, lint; ``notation`` adds the clashes)."""
     problems = []
     for s, result in zip(strings, render(strings)):
-        reasons = failures(s, result)
+        reasons = failures(s, result, notation)
         if reasons:
             problems.append(f"{s!r}:\n    " + "\n    ".join(reasons))
     assert not problems, "LaTeX that does not render everywhere:\n" + "\n".join(problems)

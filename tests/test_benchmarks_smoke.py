@@ -19,8 +19,9 @@ BENCH = ROOT / "benchmarks"
 
 
 def test_quick_suite_writes_every_section(tmp_path):
+    # --threads 0: the child leaves every thread/BLAS environment variable as it found it
     out = tmp_path / "RESULTS.md"
-    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(out)],
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--threads", "0", "--out", str(out)],
                           capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
@@ -53,6 +54,9 @@ def _objective_value(key, data, variable):
     if key == "gaussian_mu":
         r = d["x"] - variable
         return float(-0.5 * r @ np.linalg.solve(d["Sigma"], r))
+    if key == "gaussian_sigma":
+        r = d["x"] - d["mu"]
+        return float(-0.5 * r @ np.linalg.solve(variable, r) - 0.5 * np.linalg.slogdet(variable)[1])
     if key == "two_layer":
         r = d["W_2"] @ np.tanh(variable @ d["x"]) - d["y"]
         return float(r @ r)
@@ -79,8 +83,11 @@ def test_handwritten_anchor_matches_finite_differences(objective):
     data = make_data(objective.key, 6)
     var = data[objective.variable]
     f = lambda v: _objective_value(objective.key, data, v)  # noqa: E731
-    expected = _central_gradient(f, var)
+    expected = _central_gradient(f, var)  # entries perturbed independently: the unstructured gradient G
     got = objective.grad(data)
+    if objective.unstructured_grad is not None:
+        assert np.allclose(objective.unstructured_grad(data), expected, rtol=1e-6, atol=1e-6)
+        expected = 2 * expected - np.diag(np.diag(expected))  # symmetric variable: Matrix Cookbook §2.8
     assert np.allclose(got, expected, rtol=1e-6, atol=1e-6)
     if objective.hess is not None:
         grad_of = lambda v: objective.grad({**data, objective.variable: v})  # noqa: E731

@@ -87,3 +87,38 @@ def _renderer_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+# -- property: for random compositions, the rules give the derivative finite differences see ------
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from mfml_sym.numeric.finite_differences import central_difference  # noqa: E402
+
+_UNARY = [sp.sin, sp.cos, sp.exp, lambda u: sp.log(1 + u**2), lambda u: sp.sqrt(1 + u**2), sp.atan, sp.tanh]
+
+
+def _expressions():
+    leaves = st.sampled_from([x, y, sp.Integer(2), sp.Rational(1, 3), x * y])
+    return st.recursive(
+        leaves,
+        lambda children: st.one_of(
+            st.tuples(children, children).map(lambda ab: ab[0] + ab[1]),
+            st.tuples(children, children).map(lambda ab: ab[0] * ab[1]),
+            st.tuples(children, children).map(lambda ab: ab[0] / (2 + ab[1] ** 2)),
+            st.tuples(children, st.integers(2, 3)).map(lambda ab: ab[0] ** ab[1]),
+            st.tuples(st.sampled_from(_UNARY), children).map(lambda fu: fu[0](fu[1])),
+        ),
+        max_leaves=6,
+    )
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(f=_expressions(), a=st.floats(-1.5, 1.5), b=st.floats(-1.5, 1.5))
+def test_stepwise_derivative_matches_finite_differences(f, a, b):
+    sd = differentiate_stepwise(f, x, verify=False)
+    fn = sp.lambdify([x, y], f, "numpy")
+    dn = sp.lambdify([x, y], sd.result, "numpy")
+    fd = central_difference(lambda v: fn(v[0], b), np.array([a]))[0]
+    got = float(dn(a, b))
+    assert abs(got - fd) <= 1e-6 * max(1.0, abs(fd))

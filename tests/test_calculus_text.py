@@ -69,3 +69,59 @@ def test_chain_rule_from_text():
     t0 = 0.4
     assert abs(d.numpy("derivative")(t=t0) - (2 * np.sin(t0) * np.cos(t0) - 2 * np.sin(t0))) < 1e-12
     assert d.check().passed
+
+
+_VEC = "\\mathbf{x} \\in \\mathbb{R}^n,\\ A \\in \\mathbb{R}^{n \\times n}\n"
+
+
+@pytest.mark.parametrize("cell, right, diagnosis", [
+    (_VEC + "f(\\mathbf{x}) = \\mathbf{x}^\\top \\mathbf{x}\n\\nabla f = 2 \\mathbf{x}", True, ""),
+    (_VEC + "f(\\mathbf{x}) = \\mathbf{x}^\\top \\mathbf{x}\n\\nabla f = \\mathbf{x}", False, "factor 1/2"),
+    (_VEC + "f(\\mathbf{x}) = \\mathbf{x}^\\top A \\mathbf{x}\n\\nabla f = (A + A^\\top) \\mathbf{x}", True, ""),
+    (_VEC + "f(\\mathbf{x}) = \\mathbf{x}^\\top A \\mathbf{x}\n\\nabla f = 2 A \\mathbf{x}", False, "symmetric"),
+])
+def test_vector_claims_checked_numerically_at_random_sizes(cell, right, diagnosis):
+    pytest.importorskip("mfml_sym.matrix_calculus.derive")
+    d = derive(cell)
+    (verdict,) = d.verdicts
+    assert verdict.correct is right, verdict.message
+    assert diagnosis in verdict.diagnosis
+    if not right:
+        # the counterexample is real: the two arrays differ
+        assert not np.allclose(verdict.counterexample["yours"], verdict.counterexample["correct"])
+
+
+@pytest.mark.parametrize("cell, slope", [
+    ("x^2 + y^2 = 1", lambda x, y: -x / y),
+    ("x^3 + y^3 = 6 x y", lambda x, y: (2 * y - x**2) / (y**2 - 2 * x)),  # folium of Descartes
+    ("e^{x y} + y = 2", lambda x, y: -y * np.exp(x * y) / (x * np.exp(x * y) + 1)),
+])
+def test_implicit_differentiation(cell, slope):
+    d = derive(cell)
+    fn = d.numpy("derivative")
+    for x0, y0 in [(0.3, 0.7), (-0.5, 1.1)]:
+        assert abs(fn(x=x0, y=y0) - slope(x0, y0)) < 1e-10
+    assert d.check().passed
+    assert any("chain rule" in getattr(s, "rule", "") for s in d.steps)
+
+
+def test_implicit_check_fails_on_a_wrong_slope():
+    import sympy as sp
+
+    from mfml_sym.calculus.implicit import _curve_check
+
+    x, y = sp.symbols("x y", real=True)
+    assert _curve_check(x**2 + y**2 - 1, x, y, x / y).passed is False
+    assert _curve_check(x**2 + y**2 - 1, x, y, -x / y).passed is True
+
+
+@pytest.mark.parametrize("cell, truth", [
+    (r"f(x) = e^{g(x)},\ g(x) = x^2", lambda x: 2 * x * np.exp(x**2)),
+    ("g(x) = x^2\nf(x) = \\sin(g(x))", lambda x: 2 * x * np.cos(x**2)),
+    (r"h(x) = f(g(x)), f(u) = \log u, g(x) = 1 + x^2", lambda x: 2 * x / (1 + x**2)),
+])
+def test_functions_of_the_cell_are_composed(cell, truth):
+    d = derive(cell)
+    for x0 in (-0.7, 0.4):
+        assert abs(d.numpy("derivative")(x=x0) - truth(x0)) < 1e-12
+    assert d.check().passed

@@ -105,8 +105,7 @@ def test_claimed_optimum_beaten_fails_loudly():
     from mfml_sym.optimize.checks import check_optimal
 
     res = solve_problem("max", x * y, [x, y], equalities=[x**2 + y**2 - 1], check=False)
-    wrong = res.candidates[0]  # a minimum (f = -1/2)
-    assert wrong.value == sp.Rational(-1, 2)
+    wrong = next(c for c in res.candidates if c.value == sp.Rational(-1, 2))  # a minimum, not the maximum
     res.optimal_points, res.optimum = [wrong], wrong
     report = check_optimal(res, 20)
     assert not report.passed and "FAILED" in report.summary()
@@ -127,3 +126,28 @@ def test_lagrange_accepts_the_examples_dict_form():
     assert res.status == "optimal" and res.optimal_value == sp.Rational(1, 2)
     with pytest.raises(MfmlError):
         lagrange({"sense": "max", "objective": "x*(", "variables": ["x"]})
+
+
+LEAST_NORM = r"""\mathbf{x} \in \mathbb{R}^{n}
+\min_{\mathbf{x}}\; \lVert \mathbf{x}\rVert^2 \quad\text{s.t.}\quad \mathbf{a}^{\top}\mathbf{x} = b"""
+PCA = r"""\mathbf{w} \in \mathbb{R}^{n},\ S = S^\top
+\max_{\mathbf{w}}\; \mathbf{w}^{\top} S \mathbf{w} \quad\text{s.t.}\quad \mathbf{w}^{\top}\mathbf{w} = 1"""
+
+
+def test_matrix_form_least_norm_for_every_n():
+    res = lagrange(LEAST_NORM)
+    assert res.status == "optimal" and res.check().passed
+    x_star = res.numpy("optimal_point")
+    gen = np.random.default_rng(2)
+    for dim in (2, 3, 6):
+        a = gen.normal(size=dim)
+        bv = float(gen.normal())
+        reference = np.linalg.lstsq(a[None, :], np.array([bv]), rcond=None)[0]  # minimum-norm solution
+        assert np.allclose(np.ravel(x_star(a=a, b=bv)), reference)
+
+
+def test_matrix_form_pca_is_the_top_eigenvalue():
+    res = lagrange(PCA)
+    assert res.status == "optimal" and res.check().passed
+    assert "lambda_max" in str(res.optimal_value)
+    assert any("S \\mathbf{w}" in str(getattr(st, "lhs", "")) or "S*w" in str(getattr(st, "lhs", "")) for st in res.steps)

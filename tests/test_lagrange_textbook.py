@@ -57,6 +57,13 @@ TABLE = [
                              parameters={c: (-3, 3)}), "optimal", "c**2/2", 1),
     ("parametric_active_set", dict(sense="min", objective=(x - a)**2, variables=[x], inequalities=[x - 1],
                                    parameters={a: (-3, 3)}), "optimal", "Piecewise((0, a <= 1), ((a - 1)**2, True))", 1),
+    ("parametric_circle_sign", dict(sense="max", objective=x + y, variables=[x, y], equalities=[x**2 + y**2 - a**2],
+                                    parameters={a: (-3, 3)}), "optimal", "sqrt(2)*Abs(a)", 1),
+    ("parametric_projection_disk", dict(sense="min", objective=(x - a)**2 + (y - a)**2, variables=[x, y],
+                                        inequalities=[x**2 + y**2 - 1], parameters={a: (-3, 3)}), "optimal",
+     "Piecewise((0, Abs(a) <= sqrt(2)/2), ((sqrt(2)*Abs(a) - 1)**2, True))", 1),
+    ("parametric_concave_on_line", dict(sense="max", objective=x * y, variables=[x, y], equalities=[x + y - c],
+                                        parameters={c: (-3, 3)}), "optimal", "c**2/4", 1),
     ("cusp_licq", dict(sense="min", objective=x, variables=[x, y], equalities=[y**2 - x**3]), "optimal_no_kkt", "0", 1),
     ("unbounded_halfline", dict(sense="min", objective=x, variables=[x, y], inequalities=[x - 1]), "unbounded", "-oo", 0),
     ("unbounded_line_norm", dict(sense="max", objective=x**2 + y**2, variables=[x, y], equalities=[x + y - 1]),
@@ -167,3 +174,34 @@ def test_piecewise_multiplier_matches_hand_derivation(results):
     mu = res.optimum.multipliers["mu"]
     for av, want in [(-2.0, 0.0), (0.5, 0.0), (2.0, 2.0), (3.0, 4.0)]:  # mu = 2 (a - 1) when x = 1 is active
         assert float(mu.subs(a, av)) == pytest.approx(want)
+
+
+# problems whose KKT systems need degree-4 to degree-6 eliminants (found by random testing against
+# scipy); the exact real roots come as CRootOf and the optimum must agree with the referee
+HARD = [
+    dict(sense="max", objective=-x**2 - x * y - 3 * x + y**2 + 2 * y, variables=[x, y],
+         inequalities=[2 * x**2 - 3 * x + 2 * y**2 - 2 * y - 4]),
+    dict(sense="max", objective=x**2 - x + 3 * y**2 - y * z + y - 2 * z, variables=[x, y, z],
+         inequalities=[x**2 - x * z - 3 * x + 3 * y**2 + 2 * y + 2 * z**2 + 2 * z - 2]),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kw", HARD, ids=["quartic_eliminant", "sextic_eliminant"])
+def test_high_degree_systems_against_scipy(kw):
+    res = solve_problem(**kw, timeout=60)
+    assert res.status == "optimal" and res.proven
+    best = scipy_best(kw, {}, starts=40)
+    assert float(sp.N(res.optimal_value)) == pytest.approx(best, rel=1e-6)
+    assert res.check().passed
+
+
+NOT_PROVEN = {"cusp_licq"}  # the optimum is found and checked, but no symbolic global argument applies
+
+
+@pytest.mark.parametrize("name, kw, status, value, npoints",
+                         TABLE, ids=[t[0] for t in TABLE])
+def test_global_argument_is_a_proof(results, name, kw, status, value, npoints):
+    res = get(results, name, kw)
+    assert res.proven == (name not in NOT_PROVEN), res.justification
+    assert res.justification

@@ -113,3 +113,19 @@ def test_a_failing_cell_leaves_the_namespace_and_the_magics_as_they_were(run, sh
     assert after == before and "broken" not in shell.user_ns
     ok, _ = run("%%derive derivative --as fine\nf(x) = x^3\n")
     assert ok.success and sp.simplify(shell.user_ns["fine"]["derivative"] - 3 * sp.Symbol("x", real=True) ** 2) == 0
+
+
+def test_sympy_results_display_in_the_book_notation_while_loaded(run, shell):
+    run("%%derive gradient --as gq\nf(\\mathbf{x}) = \\mathbf{x}^\\top A \\mathbf{x}\n")
+    result, captured = run("gq['gradient']")
+    latex = [o.data["text/latex"] for o in captured.outputs if "text/latex" in o.data]
+    shown = latex[0] if latex else result.result and shell.display_formatter.format(result.result)[0]["text/latex"]
+    assert "\\mathbf{x}" in shown and "^{T}" not in shown
+    transpose = sp.MatrixSymbol("X", 2, 2).T
+    assert "\\top" in shell.display_formatter.format(transpose)[0]["text/latex"]
+    shell.run_line_magic("unload_ext", "mfml_sym")
+    try:
+        again = shell.display_formatter.format(transpose)[0].get("text/latex", "")
+        assert again == transpose._repr_latex_()  # sympy's own display is back
+    finally:
+        shell.run_line_magic("load_ext", "mfml_sym")

@@ -18,9 +18,27 @@ CIRCLE = "\\max_{x,y} x y \\quad \\text{s.t.} \\quad x^2 + y^2 = 1"
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """A real ``python -m mfml_sym`` process (used where the process boundary matters)."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     return subprocess.run([sys.executable, "-m", "mfml_sym", *args], input=stdin, capture_output=True,
                           text=True, timeout=300, cwd=cwd, env=env)
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """``mfml_sym.cli.main`` in-process (fast: the engines are imported once) with stdin text."""
+    import io
+
+    from mfml_sym.cli import main
+
+    def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(args))
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+    return _run
 
 
 def test_derive_text_argument():
@@ -31,9 +49,9 @@ def test_derive_text_argument():
     assert proc.stdout.strip().splitlines()[-1].startswith("✓ numeric check")
 
 
-def test_derive_from_file_as_latex_renders(tmp_path):
+def test_derive_from_file_as_latex_renders(cli, tmp_path):
     (tmp_path / "f.tex").write_text("f(x) = \\log(1 + e^{-x})\n")
-    proc = run("derive", "-f", str(tmp_path / "f.tex"), "derivative", "--latex")
+    proc = cli("derive", "-f", str(tmp_path / "f.tex"), "derivative", "--latex")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.strip()
     assert out.startswith("\\begin{aligned}") and out.endswith("\\end{aligned}") and "\\checkmark" in out
@@ -41,36 +59,47 @@ def test_derive_from_file_as_latex_renders(tmp_path):
     assert_renders([out])
 
 
-def test_lagrange_from_stdin_with_tex_export(tmp_path):
-    proc = run("lagrange", "--no-steps", "--tex", str(tmp_path / "notes.tex"), stdin=CIRCLE + "\n")
+def test_lagrange_from_stdin_with_tex_export(cli, tmp_path):
+    proc = cli("lagrange", "--no-steps", "--tex", str(tmp_path / "notes.tex"), stdin=CIRCLE + "\n")
     assert proc.returncode == 0, proc.stderr
     assert "1/2" in proc.stdout  # max of xy on the unit circle is 1/2
     assert "\\begin{align*}" in (tmp_path / "notes.tex").read_text()
 
 
-def test_posterior_with_data_file(tmp_path):
+@pytest.mark.render
+def test_document_output_compiles(cli, tmp_path):
+    proc = cli("derive", GRADIENT, "gradient", "--document")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("% Written by mfml_sym") and proc.stdout.rstrip().endswith("\\end{document}")
+    (tmp_path / "g.tex").write_text(proc.stdout)
+    from renderers import compile_tex
+
+    assert compile_tex(tmp_path / "g.tex").returncode == 0
+
+
+def test_posterior_with_data_file(cli, tmp_path):
     (tmp_path / "flips.txt").write_text("1\n0\n1\n1\n")
     model = "x_i \\sim \\mathrm{Bernoulli}(\\theta)\n\\theta \\sim \\mathrm{Beta}(2, 2)"
-    proc = run("posterior", model, "--data", f"x=@{tmp_path / 'flips.txt'}", "--no-steps")
+    proc = cli("posterior", model, "--data", f"x=@{tmp_path / 'flips.txt'}", "--no-steps")
     assert proc.returncode == 0, proc.stderr
     assert "Beta" in proc.stdout
 
 
-def test_user_error_is_one_message_exit_1():
-    proc = run("derive", "f(x) = \\log(1 + ")
+def test_user_error_is_one_message_exit_1(cli):
+    proc = cli("derive", "f(x) = \\log(1 + ")
     assert proc.returncode == 1
     assert proc.stderr.startswith("ParseError") and "Traceback" not in proc.stderr
     assert "^" in proc.stderr  # the caret under the place
 
 
-def test_usage_error_exit_2():
-    proc = run("derive", GRADIENT, "--no-such-option")
+def test_usage_error_exit_2(cli):
+    proc = cli("derive", GRADIENT, "--no-such-option")
     assert proc.returncode == 2 and "usage:" in proc.stderr
 
 
-def test_wrong_claim_exit_4(tmp_path):
+def test_wrong_claim_exit_4(cli, tmp_path):
     (tmp_path / "claim.tex").write_text("f(x) = \\log(1 + e^{-x})\nf'(x) = \\frac{1}{1 + e^{x}}\n")
-    proc = run("derive", "-f", str(tmp_path / "claim.tex"), "--verify")
+    proc = cli("derive", "-f", str(tmp_path / "claim.tex"), "--verify")
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "wrong" in proc.stdout
 
@@ -108,9 +137,9 @@ def test_export_notebook_to_pdf(tmp_path):
     assert (tmp_path / "out" / "notes.pdf").stat().st_size > 1000
 
 
-def test_export_notebook_without_derivations_says_why(tmp_path):
+def test_export_notebook_without_derivations_says_why(cli, tmp_path):
     _notebook(tmp_path / "empty.ipynb", [])
-    proc = run("export", str(tmp_path / "empty.ipynb"))
+    proc = cli("export", str(tmp_path / "empty.ipynb"))
     assert proc.returncode == 1 and "execute the notebook first" in proc.stderr
 
 
@@ -120,3 +149,29 @@ def test_console_script_is_installed():
         pytest.skip("package not installed with its console script (pip install -e .)")
     proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "derive" in proc.stdout and "export" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.render
+@pytest.mark.notebook
+def test_tour_executed_in_a_real_kernel_renders_and_exports(tmp_path):
+    """The tour as a user runs it: every text/latex payload renders; export compiles to a PDF."""
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "scripts"))
+    from run_notebooks import execute
+
+    nb = execute(root / "notebooks" / "00_tour.ipynb")
+    payloads = [out["data"]["text/latex"] for cell in nb.cells for out in cell.get("outputs", [])
+                if "text/latex" in out.get("data", {})]
+    derivations = [p for p in payloads if "\\begin{aligned}" in p]
+    assert derivations, "the tour displays no derivation"
+    assert_renders(derivations)  # ours: renderers and the book's notation
+    assert_renders([p for p in payloads if p not in derivations], notation=False)  # sympy's own display
+    executed = tmp_path / "00_tour.ipynb"
+    nbformat.write(nb, executed)
+    ensure_pdflatex()
+    proc = run("export", str(executed), "-o", str(tmp_path / "notes.tex"), "--pdf")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "notes.pdf").exists()

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import sympy as sp
 
 import mfml_sym
 from mfml_sym.render.export import append_fragment, export, fragment, latex_document, text_mode, to_align
 from renderers import compile_tex
-from test_render_derivation import BUILDERS, FAILED, PASSED, awkward, showcase_gradient, unchecked
+from test_render_derivation import BUILDERS, awkward, showcase_gradient, unchecked
 
 
 def _derivations():

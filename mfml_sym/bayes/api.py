@@ -1,6 +1,7 @@
 """``posterior(...)`` and ``update(...)``: the public entry points of the Bayesian engine."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -56,6 +57,11 @@ def posterior(text_or_problem: Any, data: dict | None = None, check: bool = True
             spec = vector_spec(problem)
             if spec is not None:
                 return infer_multivariate(spec, data=data, check=check, steps=steps)
+            from .multivariate import link_nonconjugate_from_problem
+
+            linked = link_nonconjugate_from_problem(problem)
+            if linked is not None:
+                return linked
             model = model_from_problem(problem)
         return infer(model, data=data, check=check, steps=steps, problem=problem)
 
@@ -102,7 +108,7 @@ def update(likelihood_family: str, likelihood_params, prior_family: str | list, 
     names = set()
     for spec in [lik] + priors:
         for v in spec["params"].values():
-            names |= {str(s) for s in sp.sympify(v).free_symbols}
+            names |= set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", str(v))) - {"exp", "log", "sqrt", "pi"}
     spec = {"likelihood": lik, "prior": priors if len(priors) > 1 else priors[0],
             "unknown": [{"name": u, "shape": "scalar", "support": support.get(u, ["-oo", "oo"])} for u in unknowns],
             "known": list(known), "hyper": sorted(names - set(unknowns) - set(known))}

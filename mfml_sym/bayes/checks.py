@@ -19,7 +19,7 @@ from scipy import integrate
 from ..derivation import CheckReport
 from ..numeric.finite_differences import relative_error
 
-__all__ = ["quadrature_check", "random_constants"]
+__all__ = ["quadrature_check", "random_constants", "guarded"]
 
 
 def random_constants(symbols, rng: np.random.Generator) -> dict:
@@ -119,14 +119,15 @@ def _grid_moments_2d(joint, values, data, order, center, scale, shift, nodes: in
     return z, m1, m2
 
 
-def _quad_vec(f, lo, hi, center, scale, eps):
-    total = 0.0
-    for a, b in _pieces(lo, hi, center, scale):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            val, _ = integrate.quad_vec(f, a, b, epsabs=0, epsrel=eps, limit=400)
-        total = total + val
-    return total
+def guarded(checker):
+    """A check that cannot crash the display: an exception becomes a failed report naming it."""
+    def run() -> CheckReport:
+        try:
+            return checker()
+        except Exception as exc:  # noqa: BLE001 - any failure of the check is reported as a failure
+            return CheckReport(passed=False, method="numeric check could not run",
+                               details=[f"{type(exc).__name__}: {exc}"], max_error=float("inf"))
+    return run
 
 
 def quadrature_check(joint, rec, result, values: dict, data: np.ndarray, x_news=()) -> CheckReport:

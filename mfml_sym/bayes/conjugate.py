@@ -62,8 +62,8 @@ def unknown_slot(joint: LogJoint, rec: Recognition) -> tuple[str, dict]:
     for n, v in zip(names, lik.params):
         if v == u:
             return n, known
-        if sp.simplify(v - 1 / u) == 0 and n == "var":
-            return "precision", known
+        if sp.simplify(v - 1 / u) == 0:
+            return ("precision" if n == "var" else "inverse " + n), known
     return "other", known
 
 
@@ -94,11 +94,14 @@ def summaries(rec: Recognition, names: dict) -> tuple:
     p = rec.parameters
     k = rec.kernel
     mean, var, mode = k.mean(p), k.variance(p), k.mode(p)
+
+    def factored(v):
+        return bounded(sp.factor, v, fallback=_tidy(v), step="factor the variance")
     if isinstance(mean, tuple):
         keys = [names[u] for u in rec.order]
-        return ({kk: _tidy(v) for kk, v in zip(keys, mean)}, {kk: _tidy(v) for kk, v in zip(keys, var)},
+        return ({kk: _tidy(v) for kk, v in zip(keys, mean)}, {kk: factored(v) for kk, v in zip(keys, var)},
                 {kk: _tidy(v) for kk, v in zip(keys, mode)})
-    return _tidy(mean), _tidy(var), _tidy(mode)
+    return _tidy(mean), factored(var), _tidy(mode)
 
 
 def mle(joint: LogJoint) -> dict | None:
@@ -119,7 +122,7 @@ def mle(joint: LogJoint) -> dict | None:
         except (NotImplementedError, ValueError, TypeError):
             return None
 
-    solutions = bounded(solve, seconds=3.0, fallback=None, step="solve the score equation")
+    solutions = bounded(solve, seconds=1.5, fallback=None, step="solve the score equation")
     if not solutions:
         return None
     for sol in solutions:
@@ -130,5 +133,6 @@ def mle(joint: LogJoint) -> dict | None:
 
 def named_predictive(joint: LogJoint, rec: Recognition, family: str, params: dict):
     slot, known = unknown_slot(joint, rec)
-    return name_predictive(joint.model.likelihood.family.name, known, family, params, slot) or \
-        name_predictive(joint.model.likelihood.family.name, known, rec.kernel.name, rec.parameters, slot)
+    lik_name = joint.model.likelihood.family.name.replace(" (density as written)", "")
+    return name_predictive(lik_name, known, family, params, slot) or \
+        name_predictive(lik_name, known, rec.kernel.name, rec.parameters, slot)

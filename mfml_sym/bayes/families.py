@@ -124,6 +124,27 @@ def _rayleigh(x, s2):  # x/s2 exp(-x^2 / (2 s2)), parameterised by s2 = sigma^2
     return sp.log(x) - sp.log(s2) - x**2 / (2 * s2), []
 
 
+def _bernoulli_logit(x, eta):  # p = sigma(eta)
+    return x * eta - sp.log(1 + sp.exp(eta)), []
+
+
+def _poisson_log(x, eta):  # rate = exp(eta)
+    return x * eta - sp.exp(eta) - lg(x + 1), []
+
+
+def _cauchy(x, m, g):
+    return -sp.log(sp.pi * g) - sp.log(1 + ((x - m) / g) ** 2), []
+
+
+def _student_t(x, nu, m, s2):
+    return (lg((nu + 1) / 2) - lg(nu / 2) - sp.log(sp.pi * nu * s2) / 2
+            - (nu + 1) / 2 * sp.log(1 + (x - m) ** 2 / (nu * s2))), []
+
+
+def _half_normal(x, s2):
+    return sp.log(2) / 2 - sp.log(sp.pi * s2) / 2 - x**2 / (2 * s2), []
+
+
 def _normal_gamma(mu, tau, m, kappa, a, b):  # mu | tau ~ N(m, 1/(kappa tau)), tau ~ Gamma(a, rate b)
     return (sp.log(kappa) / 2 + sp.log(tau) / 2 - sp.log(2 * sp.pi) / 2 - kappa * tau * (mu - m) ** 2 / 2
             + a * sp.log(b) - lg(a) + (a - 1) * sp.log(tau) - b * tau), []
@@ -181,6 +202,15 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
     _F("Laplace", ["loc", "scale"], _laplace, "real", {"mu": "loc", "mean": "loc", "b": "scale"}),
     _F("Beta", ["a", "b"], _beta, "unit", {"alpha": "a", "beta": "b"}),
     _F("Rayleigh", ["s2"], _rayleigh, "positive", {"sigma2": "s2", "scale2": "s2"}),
+    _F("BernoulliLogit", ["logit"], _bernoulli_logit, "binary", {"eta": "logit", "theta": "logit", "w": "logit"},
+       names=("LogitBernoulli", "BernoulliLogistic")),
+    _F("PoissonLog", ["log_rate"], _poisson_log, "count", {"eta": "log_rate", "theta": "log_rate", "lograte": "log_rate"},
+       names=("PoissonLogRate", "LogPoisson")),
+    _F("Cauchy", ["loc", "scale"], _cauchy, "real", {"mu": "loc", "mean": "loc", "gamma": "scale"}),
+    _F("StudentT", ["df", "loc", "scale2"], _student_t, "real", {"nu": "df", "mu": "loc", "mean": "loc", "s2": "scale2"},
+       {"scale": ("scale2", _sq)}, names=("T", "StudentsT", "Student")),
+    _F("HalfNormal", ["s2"], _half_normal, "positive", {"var": "s2", "sigma2": "s2", "scale2": "s2"},
+       {"scale": ("s2", _sq), "sigma": ("s2", _sq)}),
     _F("NormalGamma", ["mu", "kappa", "alpha", "beta"], _normal_gamma, "real x positive",
        {"m": "mu", "mean": "mu", "lambda": "kappa", "nu": "kappa", "a": "alpha", "b": "beta"},
        names=("NG", "Normal-Gamma", "GaussianGamma"), over=2),
@@ -197,7 +227,8 @@ _PARAM_SUPPORT = {
     ("Gamma", "shape"): (0, sp.oo), ("InverseGamma", "scale"): (0, sp.oo), ("Normal", "var"): (0, sp.oo),
     ("LogNormal", "var"): (0, sp.oo), ("WeibullTheta", "theta"): (0, sp.oo), ("Lomax", "shape"): (0, sp.oo),
     ("Pareto", "shape"): (0, sp.oo), ("Weibull", "lambda"): (0, sp.oo), ("Rayleigh", "s2"): (0, sp.oo),
-    ("Laplace", "scale"): (0, sp.oo), ("Uniform", "upper"): (0, sp.oo),
+    ("Laplace", "scale"): (0, sp.oo), ("Uniform", "upper"): (0, sp.oo), ("HalfNormal", "s2"): (0, sp.oo),
+    ("Cauchy", "scale"): (0, sp.oo), ("StudentT", "scale2"): (0, sp.oo),
 }
 
 _BY_NAME: dict[str, Family] = {}

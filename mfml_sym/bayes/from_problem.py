@@ -21,6 +21,9 @@ _VECTOR_LIKELIHOODS = {"categorical": "Categorical", "cat": "Categorical", "mult
 def vector_spec(problem) -> dict | None:
     """The structured form of a Categorical/Multinomial–Dirichlet cell (handled by the vector engine)."""
     dists = list(problem.distributions)
+    gaussian = _gaussian_vector_spec(dists)
+    if gaussian is not None:
+        return gaussian
     lik = [d for d in dists if str(d.family).lower() in _VECTOR_LIKELIHOODS]
     pri = [d for d in dists if str(d.family).lower() in ("dirichlet", "dir")]
     if not lik or not pri:
@@ -43,6 +46,44 @@ def _data_name(v) -> str:
         return str(v.base)
     name = str(v)
     return name.rsplit("_", 1)[0] if "_" in name else name
+
+
+_SIGMOIDS = ("sigma", "sigmoid", "logistic", "expit")
+
+
+def _known_functions(e):
+    """The logistic sigmoid σ(t) = 1/(1 + e^{−t}) where an undeclared σ(·) is applied (the ML reading)."""
+    rep = {}
+    for f in e.atoms(sp.core.function.AppliedUndef):
+        if f.func.__name__ in _SIGMOIDS and len(f.args) == 1 and not getattr(f.args[0], "is_Matrix", False):
+            rep[f] = 1 / (1 + sp.exp(-f.args[0]))
+    return e.xreplace(rep) if rep else e
+
+
+def _written_density(problem, lik_stmt, unknowns, final):
+    """A density the user wrote out, ``p(x \\mid \\theta) = ...``: (data symbol, expression) or None."""
+    data_name = _data_name(lik_stmt.variable)
+    for d in problem.definitions:
+        args = [a for a in d.args]
+        data_args = [a for a in args if isinstance(a, sp.Symbol) and _data_name(a) == data_name]
+        if not data_args or d.expr is None:
+            continue
+        expr = final(d.expr)
+        if not any(u in expr.free_symbols for u in unknowns):
+            continue
+        return data_args[0], expr
+    return None
+
+
+def _family_from_density(named, written, params):
+    """The named family's support with the log of the density as written (it wins over the name)."""
+    from dataclasses import replace as dc_replace
+
+    x_sym, expr = written
+
+    def logpdf(x, *ignored):
+        return sp.log(expr.subs(x_sym, x)), []
+    return dc_replace(named, name=f"{named.name} (density as written)", logpdf=logpdf)
 
 
 def model_from_problem(problem) -> Model:
@@ -105,9 +146,13 @@ def model_from_problem(problem) -> Model:
                     consts[s] = sp.Symbol(s.name, positive=True)
 
     def final(e):
-        return sub(e).xreplace(consts)
+        return _known_functions(sub(e).xreplace(consts))
 
-    lik = Likelihood(lik_fam, tuple(final(p) for p in lik_stmt.params), _data_name(lik_stmt.variable))
+    lik_params = tuple(final(p) for p in lik_stmt.params)
+    written = _written_density(problem, lik_stmt, unknowns, final)
+    if written is not None:
+        lik_fam = _family_from_density(lik_fam, written, lik_params)
+    lik = Likelihood(lik_fam, lik_params, _data_name(lik_stmt.variable))
     priors = [Prior(family(d.family), tuple(final(p) for p in d.params), o) for d, o in zip(prior_stmts, overs)]
     symbols = {str(u): u for u in unknowns}
     symbols.update({str(v): v for v in consts.values()})
@@ -118,3 +163,32 @@ def model_from_problem(problem) -> Model:
         if isinstance(upper, sp.Symbol) and upper.name not in symbols:
             count_name = upper.name
     return Model(lik, priors, tuple(unknowns), sp.Symbol(count_name, integer=True, positive=True), symbols)
+
+
+def _gaussian_vector_spec(dists) -> dict | None:
+    """MVN mean (``x_i ~ N(mu, Sigma)``) or linear regression (``y | X, w ~ N(Xw, s^2 I)``) cells."""
+    mvn = [d for d in dists if str(d.family) == "MultivariateNormal"]
+    if len(dists) != 2 or len(mvn) != 2:
+        return None
+    lik = next((d for d in dists if _is_data(d) or d.given), dists[0])
+    prior = dists[1] if lik is dists[0] else dists[0]
+    w = prior.variable
+    if not isinstance(w, sp.MatrixSymbol):
+        return None
+    mean, cov = lik.params
+    spec_prior = {"family": "MultivariateNormal", "params": {"mean": str(prior.params[0]), "cov": str(prior.params[1])},
+                  "over": [w.name]}
+    if isinstance(mean, sp.MatMul) and mean.has(w):
+        design = [a for a in mean.args if isinstance(a, sp.MatrixSymbol) and a != w]
+        coeff, mm = cov.as_coeff_mmul() if isinstance(cov, sp.MatMul) else (None, cov)
+        if not design or coeff is None or not isinstance(mm, sp.Identity | sp.MatMul):
+            return None
+        return {"data": {"kind": "regression"}, "design": design[0].name, "target": str(lik.variable),
+                "unknown": [{"name": w.name, "shape": "vector(D)"}],
+                "likelihood": {"family": "LinearRegression", "params": {"weights": w.name, "var": str(coeff)}},
+                "prior": spec_prior}
+    if mean == w and isinstance(cov, sp.MatrixSymbol):
+        return {"data": {"kind": "iid_vector"}, "unknown": [{"name": w.name, "shape": "vector(D)"}],
+                "likelihood": {"family": "MultivariateNormal", "params": {"mean": w.name, "cov": cov.name}},
+                "prior": spec_prior}
+    return None

@@ -18,7 +18,7 @@ from .families import Family, canonical_params, family
 
 __all__ = ["Likelihood", "Prior", "Model", "observation_symbol"]
 
-_FUNCTION_NAMES = {"exp", "log", "sqrt", "eye", "zeros", "ones", "pi", "E", "I"}
+_FUNCTION_NAMES = {"exp", "log", "sqrt", "eye", "zeros", "ones", "pi", "Max", "Min", "loggamma"}
 
 # parameter slots whose values may be negative (all others are positive scales, shapes, counts)
 REAL_SLOTS = {"mean", "mu", "loc", "m", "lower", "upper"}
@@ -133,8 +133,11 @@ def from_structured(spec: dict) -> Model:
             names[name] = _symbol_for(name, slots.get(name, False), integer)
 
     def parse(text):
-        local = dict(names)
-        return sp.parse_expr(str(text), local_dict=local)
+        # every name is a symbol of the model: "beta", "gamma", "N", "S", "E" are not sympy's functions here
+        for word in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", str(text)):
+            if word not in names and word not in _FUNCTION_NAMES:
+                names[word] = sp.Symbol(word, positive=True)
+        return sp.parse_expr(str(text), local_dict=dict(names))
 
     lik_params = canonical_params(lik_fam, {k: parse(v) for k, v in lik_spec["params"].items()})
     priors = []

@@ -16,6 +16,7 @@ from ..derivation import CheckReport
 from ..errors import DataError, UnsupportedError
 from ..numeric.finite_differences import central_difference, rng as make_rng
 from .recognition import expand_terms
+from .checks import guarded
 from .result import PosteriorResult
 
 __all__ = ["is_multivariate", "infer_multivariate"]
@@ -28,6 +29,22 @@ def is_multivariate(spec: dict) -> bool:
 
 
 def infer_multivariate(spec: dict, data=None, check=True, steps=True) -> PosteriorResult:
+    from .gaussian_vector import infer_gaussian_vector, is_gaussian_vector
+
+    from .covariance import infer_covariance, is_covariance_model
+
+    from .regression_nig import infer_regression_nig, is_regression_nig
+
+    from .normal_wishart import infer_normal_wishart, is_normal_wishart
+
+    if is_normal_wishart(spec):
+        return infer_normal_wishart(spec, data, check, steps)
+    if is_regression_nig(spec):
+        return infer_regression_nig(spec, data, check, steps)
+    if is_gaussian_vector(spec):
+        return infer_gaussian_vector(spec, data, check, steps)
+    if is_covariance_model(spec):
+        return infer_covariance(spec, data, check, steps)
     lik = spec["likelihood"]["family"]
     prior = spec["prior"]["family"] if isinstance(spec["prior"], dict) else None
     if lik in ("Categorical", "Multinomial", "Cat", "Mult") and prior in ("Dirichlet", "Dir"):
@@ -101,7 +118,7 @@ def _dirichlet(spec, data, check, steps) -> PosteriorResult:
     if data is not None:
         arrays = _dirichlet_numbers(res, spec, data, multinomial, alpha, c, k, K, n, M, t)
     if check:
-        res.add_check(lambda: _dirichlet_check(res, spec, arrays, multinomial, alpha, c, k, K, n, M, t, theta))
+        res.add_check(guarded(lambda: _dirichlet_check(res, spec, arrays, multinomial, alpha, c, k, K, n, M, t, theta)))
     return res
 
 
@@ -240,7 +257,7 @@ def _logistic(spec, data, check, steps) -> PosteriorResult:
 
         out = optimize.minimize(lambda t: -f(t), np.zeros(D), method="BFGS", options={"gtol": 1e-10})
         h = central_difference(lambda t: central_difference(f, t), out.x)
-        cov_l = np.linalg.inv(-h)
+        cov_l = np.linalg.inv(-(h + h.T) / 2)
         res.map = {f"{name}_{j}": float(v) for j, v in enumerate(out.x)}
         res.laplace = {"mean": out.x.tolist(), "cov": cov_l.tolist()}
         res.add_step(r"\hat w_{\mathrm{MAP}}", sp.Matrix(out.x).evalf(6), rule="maximise numerically (scipy BFGS)")
@@ -251,5 +268,51 @@ def _logistic(spec, data, check, steps) -> PosteriorResult:
                 err = float(np.max(np.abs(g))) / max(1.0, float(np.max(np.abs(h))))
                 return CheckReport(passed=err < 1e-5, method="finite-difference gradient at the MAP", points=1,
                                    max_error=err, tolerance=1e-5, what="MAP")
-            res.add_check(checker)
+            res.add_check(guarded(checker))
+    return res
+
+
+def link_nonconjugate_from_problem(problem) -> PosteriorResult | None:
+    """``y_i ~ Ber(σ(wᵀφ(x_i)))`` with a Gaussian prior on a weight vector, read from text: not conjugate.
+
+    The gradient is derived by the chain rule through ``η_i = wᵀφ(x_i)``:
+    ``∂/∂w log p(y_i | w) = (∂ℓ/∂η)(η_i) ∂η_i/∂w`` with ``∂ℓ/∂η`` computed by sympy.
+    """
+    dists = list(problem.distributions)
+    if len(dists) != 2:
+        return None
+    lik = next((d for d in dists if d.family == "Bernoulli"), None)
+    prior = next((d for d in dists if d.family == "MultivariateNormal" and isinstance(d.variable, sp.MatrixSymbol)), None)
+    if lik is None or prior is None or not lik.params[0].has(prior.variable):
+        return None
+    w = prior.variable
+    link = lik.params[0]
+    eta_expr = link.args[0] if isinstance(link, sp.Function) or link.func.__name__ in ("sigma", "sigmoid") else link
+    eta, y = sp.Symbol("eta", real=True), sp.Symbol("y", integer=True, nonnegative=True)
+    p = 1 / (1 + sp.exp(-eta))
+    ell = sp.expand_log(y * sp.log(p) + (1 - y) * sp.log(1 - p), force=True)
+    dell = sp.simplify(sp.diff(ell, eta))
+    if sp.simplify(dell - (y - p)) == 0:  # the familiar form y − σ(η)
+        dell = y - p
+    i = sp.Symbol("i", integer=True, positive=True)
+    n = sp.Symbol("N", integer=True, positive=True)
+    Y = sp.IndexedBase(str(lik.variable.base) if isinstance(lik.variable, sp.Indexed) else "y")
+    m0, S0 = prior.params
+    res = PosteriorResult(f"posterior: {lik.variable} ~ Bernoulli(sigma({eta_expr})); {w} ~ N({m0}, {S0})")
+    res.conjugate, res.family = False, None
+    res.unknowns = (w.name,)
+    res.reason = (f"not conjugate: the term log(1 + exp({eta_expr})) of the log likelihood couples the data and "
+                  f"{w} inseparably (no finite sufficient statistics); the posterior is not Gaussian")
+    res.log_posterior = sp.Sum(ell.subs({y: Y[i], eta: sp.Symbol(r"\eta_i")}), (i, 1, n))
+    res.gradient = sp.Symbol(r"\sum_{i=1}^{N}") * dell.subs({y: Y[i], eta: sp.Symbol(r"\eta_i")})
+    res.add_heading("Not conjugate")
+    res.add_step(rf"\log p({w.name} \mid X, y)", sp.latex(res.log_posterior) + r" + \log \mathcal{N}("
+                 + sp.latex(w) + r" \mid " + sp.latex(m0) + ", " + sp.latex(S0) + ")",
+                 rule=res.reason + f"; η_i = {eta_expr}")
+    res.add_step(r"\partial \ell / \partial \eta", dell, rule="differentiate the Bernoulli log-pmf in the logit")
+    res.add_step(rf"\nabla_{{{w.name}}} \log p", r"\sum_i \left(" + sp.latex(dell.subs(eta, sp.Symbol(r"\eta_i")))
+                 + r"\right) \phi(x_i) - " + sp.latex(S0) + r"^{-1}(" + sp.latex(w) + " - " + sp.latex(m0) + ")",
+                 rule="chain rule: ∂η_i/∂w = φ(x_i); Gaussian prior gradient −S₀⁻¹(w − m₀)")
+    res.add_result("log_posterior", res.log_posterior)
+    res.notes.append("give data (and features) through the structured form to get the MAP and the Laplace approximation")
     return res

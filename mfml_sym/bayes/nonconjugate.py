@@ -14,6 +14,7 @@ from scipy import optimize
 from ..budget import bounded
 from ..derivation import CheckReport
 from ..numeric.finite_differences import central_difference, relative_error
+from .checks import guarded
 from .kernels import JOINT_KERNELS, SCALAR_KERNELS
 
 __all__ = ["explain_not_conjugate", "nonconjugate_result", "log_posterior_expression"]
@@ -69,12 +70,56 @@ def nonconjugate_result(res, joint, values: dict, data) -> None:
                 return sp.solve(grad, u, dict=True)
             except (NotImplementedError, ValueError, TypeError):
                 return None
-        sol = bounded(solve, seconds=3.0, fallback=None, step="score equation")
+        sol = bounded(solve, seconds=1.5, fallback=None, step="score equation")
         if sol:
             res.map = {str(k): v for k, v in sol[0].items()}
             res.add_step(r"\hat\theta_{\mathrm{MAP}}", sp.Tuple(*sol[0].values()), rule="solve the score equation")
     if data is not None:
         _numeric_map(res, joint, values, data)
+    else:
+        res.add_check(guarded(lambda: _gradient_check(joint, values)))
+
+
+def _gradient_check(joint, values) -> CheckReport:
+    """The gradient formula against finite differences of the log posterior, on synthetic data."""
+    from .checks import random_constants
+    from .data import synthetic_data
+    from ..numeric.finite_differences import rng as make_rng
+
+    model = joint.model
+    gen = make_rng()
+    vals = dict(values)
+    vals.update(random_constants(model.constants() - set(vals), gen))
+    known = {}
+    for slot, p in zip(model.likelihood.family.params, model.likelihood.params):
+        v = sp.sympify(p).subs(vals)
+        if v.is_number:
+            known[slot] = float(v)
+    data = synthetic_data(model.likelihood.family, known, gen)
+    f = _numeric_log_posterior(joint, vals, data)
+    u = list(model.unknowns)
+    d_obs = [sp.lambdify([joint.x] + u, sp.diff(joint.per_observation, v).subs(vals).evalf(), modules=["scipy", "numpy"])
+             for v in u]
+    d_pri = [sp.lambdify(u, sp.diff(joint.log_prior, v).subs(vals).evalf(), modules=["scipy", "numpy"]) for v in u]
+    worst = 0.0
+    for _ in range(4):
+        theta = []
+        for s in joint.supports:
+            lo = float(s.lower) if sp.sympify(s.lower).is_number and s.lower != -sp.oo else None
+            hi = float(s.upper) if sp.sympify(s.upper).is_number and s.upper != sp.oo else None
+            if lo is not None and hi is not None:
+                theta.append(gen.uniform(lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo)))
+            elif lo is not None:
+                theta.append(lo + gen.uniform(0.5, 2.0))
+            else:
+                theta.append(gen.normal(0.3, 0.7))
+        theta = np.array(theta)
+        g = np.array([float(np.sum(np.broadcast_to(d(data, *theta), data.shape))) + float(p(*theta))
+                      for d, p in zip(d_obs, d_pri)])
+        fd = central_difference(f, theta)
+        worst = max(worst, relative_error(g, fd))
+    return CheckReport(passed=worst < 1e-6, method="gradient of the log posterior against finite differences "
+                       "(synthetic data)", points=4, max_error=worst, tolerance=1e-6, what="gradient")
 
 
 def _numeric_log_posterior(joint, values, data):
@@ -108,7 +153,7 @@ def _numeric_map(res, joint, values, data) -> None:
                             options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 5000})
     theta = np.atleast_1d(out.x)
     h = central_difference(lambda t: central_difference(f, t), theta)
-    cov = np.linalg.inv(-h) if np.all(np.isfinite(h)) and np.linalg.det(-h) > 0 else None
+    cov = np.linalg.inv(-(h + h.T) / 2) if np.all(np.isfinite(h)) and np.linalg.det(-h) > 0 else None
     names = model.unknown_names
     res.map = {n: float(t) for n, t in zip(names, theta)}
     res.laplace = {"mean": res.map, "cov": cov.tolist() if cov is not None else None}
@@ -127,5 +172,4 @@ def _numeric_map(res, joint, values, data) -> None:
         higher = any(f(theta + d * np.eye(len(theta))[k]) > f(theta) + 1e-12 for k in range(len(theta)) for d in deltas)
         return CheckReport(passed=err < 1e-5 and not higher, method="finite-difference gradient at the MAP",
                            points=1, max_error=err, tolerance=1e-5, what="MAP")
-    res.add_check(checker)
-    _ = relative_error
+    res.add_check(guarded(checker))

@@ -63,6 +63,12 @@ def name_predictive(likelihood: str, lik_params: dict, posterior: str, post: dic
             return "Lomax", {"shape": al, "scale": be}
         if L == "Gamma":
             return "BetaPrime", {"a": lik_params["shape"], "b": al, "scale": be}
+    if P == "InverseGamma" and unknown_slot == "inverse rate":  # the unknown is a scale θ = 1/rate
+        al, be = post["shape"], post["scale"]
+        if L == "Exponential":
+            return "Lomax", {"shape": al, "scale": be}
+        if L == "Gamma":
+            return "BetaPrime", {"a": lik_params["shape"], "b": al, "scale": be}
     if P == "Normal" and unknown_slot in ("mean", "mu"):
         if L == "Normal":
             return "Normal", {"mean": post["mean"], "var": post["var"] + lik_params["var"]}

@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -246,6 +245,11 @@ def change_of_variables(ctx: Context) -> None:
     subs = ctx.problem.substitutions
     if not subs or not ctx.variables:
         raise UnsupportedError("change of variables needs a density p(x) = ... and a transformation y = g(x)")
+    if len(ctx.variables) > 1:
+        from .densities import change_of_variables_multivariate
+
+        change_of_variables_multivariate(ctx)
+        return
     x = ctx.variables[0]
     sub = next((s for s in subs if s.expr is not None and s.expr.has(x)), None)
     inverse_given = None
@@ -283,6 +287,9 @@ def change_of_variables(ctx: Context) -> None:
         add_step(ctx.d, None, sp.Add(*terms, evaluate=False), rule=f"inverse: {inv}")
         add_step(ctx.d, None, pY, rule="simplify")
     ctx.d.add_result("change_of_variables", pY, label=rf"p_{{{sp.latex(y)}}}({sp.latex(y)})")
+    from .derivatives import numpy_of
+
+    ctx.d.add_numeric("change_of_variables", lambda: numpy_of(ctx, pY, own=True))
     if ctx.options.check:
         ctx.d.add_check(lambda: _density_check(pX, x, pY, y, branches))
 

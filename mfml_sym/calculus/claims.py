@@ -20,7 +20,7 @@ from ..budget import bounded
 from ..errors import UnsupportedError
 from ..problem import Claim, Definition
 from .checks import sample_points, values_agree
-from .context import Context, Verdict, add_step, tex
+from .context import Context, Verdict, add_step
 
 __all__ = ["verify_claims", "compare", "verify_matrix_claims"]
 
@@ -35,9 +35,12 @@ def _fmt(v) -> str:
 
 
 def _claim_label(claim: Claim) -> str:
+    """The left side as the user wrote it (``f'(x)``), else sympy's LaTeX of it."""
+    text = (claim.text or "").split("=")[0].strip().rstrip("\\,; ")
+    if text and "," not in text:
+        return text
     if claim.lhs is not None and isinstance(claim.lhs, sp.Basic):
         return sp.latex(claim.lhs)
-    text = (claim.text or "").split("=")[0].strip()
     return text or (claim.function or "f")
 
 
@@ -266,8 +269,8 @@ def verify_claims(ctx: Context) -> None:
             ctx.d.notes.append(line)
             if ctx.options.steps:
                 add_step(ctx.d, label, claimed, rule="✗ wrong: " + verdict.message
-                               + (f"; {verdict.diagnosis}" if verdict.diagnosis else ""), relation=r"\neq")
-                add_step(ctx.d, label, shown, rule="correct")
+                         + (f"; {verdict.diagnosis}" if verdict.diagnosis else ""), relation=r"\neq")
+                _correct_derivation(ctx, claim, label, shown)
         else:
             ctx.d.notes.append(f"? your {plain}: {verdict.message}")
         if name not in ("value", "relation", "derivative at the point"):
@@ -276,6 +279,23 @@ def verify_claims(ctx: Context) -> None:
             ctx.d.add_check(lambda claim=claim, value=correct: _point_derivative_check(ctx, claim, value))
         elif ctx.options.check:
             ctx.d.add_check(lambda verdict=verdict: _evaluation_report(verdict))
+
+
+def _correct_derivation(ctx: Context, claim: Claim, label: str, shown) -> None:
+    """The right derivative with its rules, step by step, when the claim is a first derivative."""
+    from .derivatives import add_steps
+
+    f, variables = _definition_for(ctx, claim.function)
+    var = None
+    if claim.what == "derivative" and claim.order == 1:
+        var = claim.wrt[0] if claim.wrt and claim.wrt[0] in variables else None
+    elif claim.what == "partial" and len(claim.wrt) == 1:
+        var = claim.wrt[0]
+    if var is None or isinstance(f, sp.MatrixBase) or not getattr(f, "has", lambda v: False)(var):
+        add_step(ctx.d, label, shown, rule="correct")
+        return
+    ctx.d.add_heading("The correct derivation")
+    add_steps(ctx, f, var, label)
 
 
 def _evaluation_report(verdict: Verdict):

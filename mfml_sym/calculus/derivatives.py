@@ -145,7 +145,7 @@ def hessian(ctx: Context) -> None:
     H = sp.zeros(n, n)
     for i in range(n):
         for j in range(i, n):
-            H[i, j] = in_form(sp.diff(g[i], ctx.variables[j]), ctx.options.form)
+            H[i, j] = in_form(sp.diff(g[i], ctx.variables[j]), ctx.options.form, seconds=0.5)
             H[j, i] = H[i, j]
     label = rf"\nabla^2 {ctx.flabel()}" if n > 1 else rf"\frac{{d^2 {ctx.flabel()}}}{{d{tex(ctx.variables[0])}^2}}"
     if ctx.options.steps:
@@ -269,9 +269,11 @@ def directional(ctx: Context) -> None:
     if ctx.options.steps:
         ctx.d.add_heading("Directional derivative")
         add_step(ctx.d, label, r"\nabla " + ctx.flabel() + r"^\top \mathbf{v}", rule="definition (v not normalised)")
-        add_step(ctx.d, None, sp.Add(*[sp.Mul(g[i], v[i], evaluate=False) for i in range(len(v))], evaluate=False),
-                       rule=r"with $\mathbf{v} = " + sp.latex(sp.Matrix(v).T) + r"^\top$")
-        add_step(ctx.d, None, value, rule="simplify")
+        terms = [g[i] if v[i] == 1 else sp.Mul(v[i], g[i], evaluate=False) for i in range(len(v)) if v[i] != 0]
+        written = sp.Add(*terms, evaluate=False) if terms else sp.S.Zero
+        add_step(ctx.d, None, written, rule="with v = (" + ", ".join(sp.sstr(c) for c in v) + ")")
+        if sp.sstr(written) != sp.sstr(value):
+            add_step(ctx.d, None, value, rule="simplify")
     ctx.d.add_result("directional", value, label=label)
     t = sp.Dummy("t")
     along_f = ctx.f.subs({x: x + t * v[i] for i, x in enumerate(ctx.variables)}, simultaneous=True)
@@ -306,12 +308,20 @@ _ALIASES = {"phi": "varphi", "varphi": "phi", "epsilon": "varepsilon", "varepsil
             "theta": "vartheta", "vartheta": "theta", "rho": "varrho", "varrho": "rho", "sigma": "varsigma"}
 
 
-def numpy_of(ctx: Context, expr):
-    """The numpy function of ``expr`` with the cell's inputs as keywords (variant Greek names accepted)."""
-    from ..numeric.codegen import numpy_function
+def numpy_of(ctx: Context, expr, own: bool = False):
+    """The numpy function of ``expr`` with the cell's inputs as keywords (variant Greek names accepted).
+
+    ``own=True``: only the symbols of ``expr`` itself (a density in new variables y, not the old x).
+    """
+    from ..numeric.codegen import argument_name, numpy_function
 
     try:
-        fn = numpy_function(expr, _args_for(ctx, expr))
+        if own:
+            names = {info.symbol: key for key, info in getattr(ctx.problem, "symbols", {}).items()}
+            arguments = {names.get(s, argument_name(s)): s for s in sorted(expr.free_symbols, key=str)}
+        else:
+            arguments = _args_for(ctx, expr)
+        fn = numpy_function(expr, arguments)
     except Exception as exc:  # noqa: BLE001 - an expression numpy cannot compute
         from sympy.core.function import AppliedUndef
 

@@ -14,8 +14,8 @@ from typing import Any, Iterable
 import sympy as sp
 
 from ..budget import settings, time_budget
-from ..errors import BudgetExceeded, OptionError, UnsupportedError
-from ..problem import Claim, Definition, ExpressionStatement, Problem, SymbolInfo
+from ..errors import BudgetExceeded, MfmlError, OptionError, UnsupportedError
+from ..problem import Definition, ExpressionStatement, Problem, SymbolInfo
 from .context import CalculusDerivation, Context, Options
 
 __all__ = ["derive", "OPERATIONS", "ALIASES"]
@@ -25,7 +25,9 @@ OPERATIONS = (
     "taylor", "stationary", "limit", "integral", "change_of_variables", "check",
 )
 ALIASES = {"grad": "gradient", "diff": "derivative", "linearize": "taylor", "linearise": "taylor",
-           "partial": "partials", "jac": "jacobian", "hess": "hessian", "verify": "check"}
+           "linearization": "taylor", "linearisation": "taylor", "partial": "partials", "jac": "jacobian",
+           "hess": "hessian", "verify": "check", "chain": "total", "chain_rule": "total", "lim": "limit",
+           "integrate": "integral", "int": "integral", "critical": "stationary", "implicit": "derivative"}
 
 # operations that need no function definition of their own
 _STANDALONE = {"limit", "integral", "check", "change_of_variables"}
@@ -41,10 +43,12 @@ def derive(text_or_problem: Any, *operations: str, wrt: Any = None, order: int |
     >>> d = derive(x**2 * y + sp.sin(x * y), "gradient")
     >>> d["gradient"]
     Matrix([
-    [y*(2*x + cos(x*y))],
-    [  x*(x + cos(x*y))]])
+    [2*x*y + y*cos(x*y)],
+    [ x**2 + x*cos(x*y)]])
     >>> d.check().passed
     True
+    >>> float(d.numpy("gradient")(x=0.3, y=-1.2)[0])  # doctest: +ELLIPSIS
+    -1.843...
     """
     if form not in ("auto", "expand", "raw"):
         raise OptionError(f"form must be 'auto', 'expand' or 'raw' (got {form!r})")
@@ -66,6 +70,16 @@ def derive(text_or_problem: Any, *operations: str, wrt: Any = None, order: int |
     if definition is not None and _is_matrix_case(problem, definition, wrt):
         return _matrix(problem, definition, ops, wrt, options, timeout)
 
+    if definition is None and set(ops) <= {"derivative", "partials"}:
+        from .implicit import implicit_derivative, implicit_relation
+
+        relation = implicit_relation(problem)
+        if relation is not None:
+            ctx = Context(problem, d, "y", sp.S.Zero, [], options)
+            d.title = "implicit derivative"
+            with time_budget(settings.timeout if timeout is None else timeout, step="implicit differentiation"):
+                implicit_derivative(ctx, relation, _wrt_names(wrt))
+            return d
     if definition is None:
         if not (set(ops) <= _STANDALONE) and not problem.claims:
             raise UnsupportedError("this cell defines no function to differentiate; write e.g. f(x, y) = x^2 y")
@@ -83,6 +97,12 @@ def derive(text_or_problem: Any, *operations: str, wrt: Any = None, order: int |
         d.set_arguments(_arguments(problem, definition, body, variables))
         if not ops:
             ops = _default_operations(problem, ctx, options)
+        composed = getattr(definition, "composed_from", ())
+        if composed and steps:
+            from .context import add_step
+
+            d.add_heading("Compose the functions of the cell")
+            add_step(d, ctx.flabel(), body, rule="substitute " + ", ".join(composed) + " (chain rule through them)")
     d.title = f"{', '.join(ops)} of {ctx.name}" if definition is not None else ", ".join(ops)
     if problem.claims and "check" not in ops:
         ops.append("check")
@@ -91,7 +111,13 @@ def derive(text_or_problem: Any, *operations: str, wrt: Any = None, order: int |
     try:
         with time_budget(seconds, step="the derivation"):
             for op in ops:
-                _run(op, ctx)
+                try:
+                    _run(op, ctx)
+                except (MfmlError, BudgetExceeded):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - never a raw traceback for a cell
+                    raise UnsupportedError(f"could not compute the {op} of this input "
+                                           f"({type(exc).__name__}: {exc})") from exc
     except BudgetExceeded as exc:
         d.warnings.append(f"stopped: {exc.message}; the results above are what was derived in time "
                           "(raise the budget with --timeout)")
@@ -144,10 +170,29 @@ def _operations(operations: Iterable[str]) -> list[str]:
     return ops
 
 
+def _applied_names(expr) -> set:
+    from sympy.core.function import AppliedUndef
+
+    try:
+        return {a.func.__name__ for a in expr.atoms(AppliedUndef)}
+    except AttributeError:
+        return set()
+
+
 def _main_definition(problem: Problem) -> Definition | None:
+    r"""The outermost function of the cell, with the cell's other functions composed into it.
+
+    ``f(x) = e^{g(x)},\ g(x) = x^2`` differentiates f(x) = e^{x^2} (the chain rule through g).
+    """
     defs = [s for s in problem.statements if isinstance(s, Definition)]
     if defs:
-        return defs[0]
+        used = set().union(*(_applied_names(d.expr) for d in defs))
+        top = [d for d in defs if d.name not in used] or defs
+        main = top[0]
+        inner = {d.name: d for d in defs if d is not main and d.name in used}
+        if inner and isinstance(main.expr, (sp.Basic, sp.MatrixBase)):
+            return _compose(main, inner)
+        return main
     exprs = [s for s in problem.statements if isinstance(s, ExpressionStatement)]
     for s in exprs:
         e = s.expr
@@ -157,6 +202,25 @@ def _main_definition(problem: Problem) -> Definition | None:
             free = sorted(e.free_symbols, key=str)
             return Definition(s.line, s.text, s.span, name="f", args=tuple(free), expr=e)
     return None
+
+
+def _compose(main: Definition, inner: dict) -> Definition:
+    """Replace g(u) in the body by g's definition with u for its argument (repeatedly, for chains)."""
+    from sympy.core.function import AppliedUndef
+
+    body = main.expr
+    for _ in range(8):
+        repl = {}
+        for app in body.atoms(AppliedUndef):
+            d = inner.get(app.func.__name__)
+            if d is not None and len(d.args) == len(app.args):
+                repl[app] = d.expr.xreplace(dict(zip(d.args, app.args)))
+        if not repl:
+            break
+        body = body.xreplace(repl)
+    composed = Definition(main.line, main.text, main.span, name=main.name, args=main.args, expr=body)
+    composed.composed_from = tuple(inner)  # type: ignore[attr-defined]
+    return composed
 
 
 def _is_matrix_case(problem: Problem, definition: Definition, wrt: Any) -> bool:

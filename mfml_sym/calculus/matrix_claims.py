@@ -21,7 +21,7 @@ _RESULT_FOR = {"gradient": "gradient", "hessian": "hessian", "jacobian": "jacobi
                "derivative": "gradient", "partial": "gradient", "value": None}
 
 
-def random_instance(symbols_of: list, problem: Any, gen: np.random.Generator) -> dict:
+def random_instance(symbols_of: list, problem: Any, gen: np.random.Generator, symmetric: bool = False) -> dict:
     """Random values for every MatrixSymbol / scalar / dimension in the expressions."""
     values: dict = {}
     mats, scalars, dims = set(), set(), set()
@@ -34,13 +34,15 @@ def random_instance(symbols_of: list, problem: Any, gen: np.random.Generator) ->
                 dims |= sp.sympify(d).free_symbols
         scalars |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
     scalars -= dims
+    sizes: dict = {}
     for d in sorted(dims, key=str):
-        values[d] = int(gen.integers(2, 5))
+        sizes[d] = int(gen.integers(2, 5))
+    values.update(sizes)
     props = {}
     for info in getattr(problem, "symbols", {}).values():
         props[info.symbol] = set(info.properties)
     for m in sorted(mats, key=str):
-        r, c = (int(sp.sympify(s).subs(values)) for s in m.shape)
+        r, c = (int(sp.sympify(s).subs(sizes)) for s in m.shape)
         a = gen.normal(size=(r, c))
         p = props.get(m, set())
         if "spd" in p or "positive_definite" in p:
@@ -51,6 +53,8 @@ def random_instance(symbols_of: list, problem: Any, gen: np.random.Generator) ->
             a = np.abs(a) + 0.5
         elif "binary" in p:
             a = (gen.random(size=(r, c)) < 0.5).astype(float)
+        elif symmetric and r == c and r > 1 and m.shape[0] == m.shape[1]:
+            a = (a + a.T) / 2
         values[m] = a
     for s in sorted(scalars, key=str):
         if s not in values:
@@ -118,10 +122,29 @@ def check_matrix_claim(problem, definition, derivation, claim) -> Verdict:
         ratio = a[mask] / b[mask]
         if np.allclose(ratio, ratio.flat[0], rtol=1e-7):
             diagnosis = ("your expression differs by a sign" if abs(ratio.flat[0] + 1) < 1e-7
-                         else f"your expression is off by a constant factor {ratio.flat[0]:.4g}")
-    if not diagnosis and a.ndim == 2 and a.shape[0] == a.shape[1] and relative_error(a.T, b) <= 1e-8:
+                         else "your expression is off by a constant factor "
+                         + str(sp.nsimplify(float(ratio.flat[0]), rational=True, tolerance=1e-8)))
+    if not diagnosis and a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[1] > 1 and relative_error(a.T, b) <= 1e-8:
         diagnosis = "your expression is the transpose of the correct one"
+    condition = ""
+    if not diagnosis and _holds_when_symmetric(claimed, derived, definition, problem):
+        condition = "the square matrices are symmetric"
+        diagnosis = ("it holds only when the square matrices are symmetric; declare e.g. A = A^\\top "
+                     "if yours is")
     return Verdict(claim, False, f"on a random instance ({sizes}): yours and the correct value differ, "
                    f"max rel. error {relative_error(a, b):.2g}", correct_value=derived,
                    counterexample={"sizes": sizes, "yours": a.round(4).tolist(), "correct": b.round(4).tolist()},
-                   diagnosis=diagnosis)
+                   diagnosis=diagnosis, condition=condition)
+
+
+def _holds_when_symmetric(claimed, derived, definition, problem) -> bool:
+    gen = np.random.default_rng(7)
+    for _ in range(3):
+        values = random_instance([claimed, derived, definition.expr], problem, gen, symmetric=True)
+        try:
+            a, b = _evaluate(claimed, values), _evaluate(derived, values)
+        except Exception:  # noqa: BLE001
+            return False
+        if a.size != b.size or relative_error(a.reshape(b.shape), b) > 1e-8:
+            return False
+    return True

@@ -58,7 +58,14 @@ def classify(H_at) -> tuple[str, list]:
 
 
 def _is_polynomial(exprs, variables) -> bool:
-    return all(sp.sympify(e).is_polynomial(*variables) for e in exprs)
+    """Is ∇f = 0 equivalent to a polynomial system (numerators, without never-zero exp factors)?"""
+    def core(e):
+        num = sp.fraction(sp.together(sp.sympify(e)))[0]
+        factors = sp.Mul.make_args(bounded(sp.factor, num, seconds=0.5, fallback=num))
+        kept = [f for f in factors if not (isinstance(f, sp.exp) or (f.is_Pow and isinstance(f.base, sp.exp)))]
+        return sp.Mul(*kept)
+
+    return all(core(e).is_polynomial(*variables) for e in exprs)
 
 
 def _numeric_roots(grad, variables, params: dict, starts: int = 24) -> list[dict]:

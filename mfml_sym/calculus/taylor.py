@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from itertools import product
 from math import factorial
-from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -195,11 +194,25 @@ def _present(ctx: Context, fl: str, label: str, variables, point, order, cache) 
         add_step(d, None, " + ".join(numbers), rule="the value, gradient and Hessian at the point",
                  text="= " + " + ".join(plain) + f",  δ = {_text(delta.T)}ᵀ")
         return
-    general = " + ".join(
-        [rf"{fl}(\mathbf{{x}}_0)"] +
-        [rf"\frac{{1}}{{{k}!}} D^{{{k}}}_{{\mathbf{{x}}}} {fl}(\mathbf{{x}}_0)\, \boldsymbol{{\delta}}^{{{k}}}"
-         for k in range(1, order + 1)])
-    add_step(d, label, general, rule=r"MML eqs. 5.151-5.152: D^k f contracted k times with δ = x − x_0")
+    pieces = [rf"{fl}(\mathbf{{x}}_0)", rf"\nabla {fl}(\mathbf{{x}}_0)^\top \boldsymbol{{\delta}}",
+              rf"\tfrac12 \boldsymbol{{\delta}}^\top H(\mathbf{{x}}_0) \boldsymbol{{\delta}}"]
+    pieces += [rf"\tfrac{{1}}{{{k}!}} D^{{{k}}} {fl}(\mathbf{{x}}_0)[\boldsymbol{{\delta}}]^{{{k}}}"
+               for k in range(3, order + 1)]
+    add_step(d, label, " + ".join(pieces),
+             rule="MML eqs. 5.151-5.152: D^k f(x_0) contracted k times with δ = x − x_0")
+    for k in range(3, order + 1):
+        terms = []
+        for alpha, value in sorted(cache.items()):
+            if sum(alpha) != k:
+                continue
+            coef = value.subs(point, simultaneous=True) / sp.Mul(*[sp.factorial(a) for a in alpha])
+            if coef != 0:
+                mono = [sp.Pow(v - point[v], a, evaluate=False) if a > 1 else v - point[v]
+                        for v, a in zip(variables, alpha) if a]
+                terms.append(sp.Mul(coef, *mono, evaluate=False))
+        add_step(d, rf"\tfrac{{1}}{{{k}!}} D^{{{k}}} {fl}(\mathbf{{x}}_0)[\boldsymbol{{\delta}}]^{{{k}}}",
+                 sp.Add(*terms, evaluate=False) if terms else sp.S.Zero,
+                 rule=f"the order-{k} partial derivatives at the point, each over α! (sum over |α| = {k})")
 
 
 def _text(value) -> str:

@@ -112,8 +112,9 @@ def derive_matrix(problem, definition, operations, wrt, options) -> Derivation:
         arguments = arguments_of(original, problem, extra=wrt)
         d.set_arguments(arguments)
         fname = sp.latex(sp.Symbol(name))
-        if f != original:
-            d.add_step(fname, f, rule="written with the data matrix (sums over data vectorised, exact)")
+        if isinstance(original, sp.Basic) and original.has(sp.Sum) and not f.has(sp.Sum):
+            d.add_step(fname, simplify_matrix(f, symmetric),
+                       rule="sums written with the data matrix: x_n = n-th row of X, y_n = n-th entry of y (exact)")
         reading = problem.reading() if hasattr(problem, "reading") else ""
         if reading:
             d.notes.append(reading)

@@ -18,7 +18,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.diagonal import DiagonalOf
 
 from ..errors import UnsupportedError
-from .functions import Scalar, Diag, Elementwise, LogSumExp, Norm, Softmax, is_matrix, ones
+from .functions import Diag, Elementwise, LogSumExp, Norm, Scalar, Softmax, is_matrix, madd, mmul, ones
 
 __all__ = ["Differential", "is_zero", "zero_like", "elementwise_derivative"]
 
@@ -58,17 +58,11 @@ def _sum(terms, like):
     terms = [t for t in terms if not is_zero(t)]
     if not terms:
         return zero_like(like)
-    out = terms[0]
-    for t in terms[1:]:
-        out = out + t
-    return out
+    return madd(*terms)
 
 
 def _mul(factors):
-    out = factors[0]
-    for f in factors[1:]:
-        out = out * f
-    return out
+    return mmul(*factors)
 
 
 def hadamard_polynomial(expr, symbol, matrix):
@@ -107,6 +101,16 @@ def elementwise_derivative(node: Elementwise):
         if not in_head.has(t):
             try:
                 return hadamard_polynomial(in_head, h, node)
+            except ValueError:
+                pass
+    applied = {a for a in derivative.atoms(sp.Function) if a.args == (t,)}
+    if len(applied) == 1:
+        (g,) = applied
+        h = sp.Dummy("h")
+        in_g = derivative.subs(g, h)
+        if not in_g.has(t):
+            try:
+                return hadamard_polynomial(in_g, h, Elementwise(g.func, node.arg))
             except ValueError:
                 pass
     if derivative == 1 / t:
@@ -184,8 +188,6 @@ class Differential:
         if isinstance(e, sp.Pow):
             base, exponent = e.args
             if not self.depends(exponent):
-                if isinstance(base, sp.Function) and False:
-                    pass
                 return exponent * base ** (exponent - 1) * d(base)
             self._use("chain")
             return e * (d(exponent) * sp.log(base) + exponent * d(base) / base)
@@ -219,7 +221,20 @@ class Differential:
             if a.shape[1] == 1:
                 return Scalar(a.T * d(a)) / e
             return sp.Trace(a.T * d(a)) / e
-        if isinstance(e, sp.Function) or isinstance(e, sp.Derivative):
+        if isinstance(e, sp.Subs) and len(e.variables) == 1:
+            # f′(u) written Subs(Derivative(f(ξ), ξ), ξ, u): its differential is f″(u) du
+            (xi,), (point,) = e.variables, e.point
+            self._use("chain")
+            return sp.Subs(sp.diff(e.expr, xi), xi, point) * d(point)
+        if isinstance(e, sp.Derivative):
+            # f^{(k)}(u) of a user function: its differential is f^{(k+1)}(u) du
+            if len(e.variable_count) == 1:
+                (u, k), = e.variable_count
+                if not self.depends(e.expr.xreplace({u: sp.Dummy()})):
+                    self._use("chain")
+                    return sp.Derivative(e.expr, (u, k + 1)) * d(u)
+            raise UnsupportedError(f"cannot differentiate the unevaluated derivative {e}")
+        if isinstance(e, sp.Function):
             self._use("chain")
             terms = []
             for i, a in enumerate(e.args):
@@ -257,13 +272,20 @@ class Differential:
         if isinstance(e, sp.Inverse):
             self._use("inverse")
             X = e.arg
-            return -e * d(X) * e
+            return mmul(-1, e, d(X), e)
         if isinstance(e, sp.MatPow):
             base, k = e.args
             if self.depends(k) or not k.is_Integer:
                 raise UnsupportedError(f"matrix power {e} with a non-integer exponent")
             if k < 0:
-                return d(sp.Inverse(base) ** (-k) if k != -1 else sp.Inverse(base))
+                # X^{-m} = (X⁻¹)^m with d(X⁻¹) = −X⁻¹ dX X⁻¹ (Cookbook eq. 40)
+                self._use("inverse")
+                self._use("power")
+                inv, m = sp.Inverse(base), int(-k)
+                d_inv = -inv * d(base) * inv
+                terms = [_mul([p for p in (inv ** i if i else None, d_inv, inv ** (m - 1 - i) if m - 1 - i else None)
+                               if p is not None]) for i in range(m)]
+                return _sum(terms, e)
             self._use("power")
             db = d(base)
             terms = [_mul([m for m in (base ** i if i else None, db, base ** (k - 1 - i) if k - 1 - i else None) if m is not None]) for i in range(int(k))]

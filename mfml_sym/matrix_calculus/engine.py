@@ -136,8 +136,60 @@ def jacobian(F, wrt, symmetric=()) -> MatrixDerivative:
             J = simplify_matrix(J, symmetric)
             steps.append((None, J * dv, IDENTIFY_JACOBIAN))
             return MatrixDerivative("jacobian", wrt, J, dF_s, dv, steps=steps, rules=D.rules)
+    kron = kronecker_form(dF_s, dv, F.shape, symmetric)
+    if kron is not None:
+        steps.append((r"\operatorname{vec}(\mathrm{d}F)", _kron_latex(kron, dv), VEC_RULE))
     return MatrixDerivative("jacobian", wrt, dF_s, dF_s, dv, closed=False, steps=steps, rules=D.rules,
                             convention="∂F_I/∂X_J = the coefficient of dX_J in dF")
+
+
+VEC_RULE = "vec(A dX B) = (Bᵀ ⊗ A) vec(dX) (Cookbook eq. 520): the Jacobian ∂vec F/∂vec X"
+
+
+def _kron_latex(kron, dv) -> str:
+    """(Σ Qᵀ ⊗ P) vec(dX) as LaTeX, bracketed (printers do not bracket ⊗ inside a product)."""
+    try:
+        from ..render.latex_printer import to_latex
+    except ImportError:  # pragma: no cover
+        to_latex = sp.latex
+    return r"\left(" + to_latex(kron) + r"\right) " + to_latex(_vec_symbol(dv))
+
+
+def _vec_symbol(dv):
+    from .functions import Vec
+
+    return Vec(dv)
+
+
+def kronecker_form(dF, dv, out_shape, symmetric=()):
+    """Σ c (Qᵀ ⊗ P) when dF = Σ c P dX Q (every term linear in dX, untransposed); else None."""
+    from .simplify import _Simplifier
+
+    simp = _Simplifier(symmetric)
+    terms = simp._expand(dF) if isinstance(dF, sp.MatrixExpr) else None
+    if not terms:
+        return None
+    parts = []
+    for c, factors in terms:
+        hits = [i for i, f in enumerate(factors) if f.has(dv)]
+        if len(hits) != 1 or factors[hits[0]] != dv or c.has(dv):
+            return None
+        i = hits[0]
+        P = _chain(factors[:i]) if i else sp.Identity(out_shape[0])
+        Q = _chain(factors[i + 1:]) if i + 1 < len(factors) else sp.Identity(out_shape[1])
+        term = sp.KroneckerProduct(transpose(Q, symmetric), P)
+        parts.append(term if c == 1 else c * term)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + p
+    return out
+
+
+def _chain(factors):
+    out = factors[0]
+    for f in factors[1:]:
+        out = out * f
+    return out
 
 
 def hessian(f, wrt, symmetric=(), grad: MatrixDerivative | None = None) -> MatrixDerivative:
@@ -157,5 +209,8 @@ def hessian(f, wrt, symmetric=(), grad: MatrixDerivative | None = None) -> Matri
         H = simplify_matrix(H, symmetric)
         steps.append((None, H * dv, "d(∇f) = H dx (identification)"))
         return MatrixDerivative("hessian", wrt, H, dG_s, dv, steps=steps, rules=D.rules)
+    kron = kronecker_form(dG_s, dv, g.result.shape, symmetric)
+    if kron is not None:
+        steps.append((r"\operatorname{vec}(\mathrm{d}\nabla f)", _kron_latex(kron, dv), VEC_RULE))
     return MatrixDerivative("hessian", wrt, dG_s, dG_s, dv, closed=False, steps=steps, rules=D.rules,
                             convention="∂²f/∂X_ij∂X_kl = the coefficient of dX_kl in d(∇f)_ij")

@@ -14,7 +14,7 @@ from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..errors import UnsupportedError
-from .functions import Scalar, Diag, is_matrix
+from .functions import Diag, Scalar, is_matrix, madd, mmul
 
 __all__ = ["gradient_from_differential", "jacobian_from_differential", "coefficient_of_scalar"]
 
@@ -23,10 +23,7 @@ def _prod(factors):
     factors = [f for f in factors if f is not None]
     if not factors:
         return None
-    out = factors[0]
-    for f in factors[1:]:
-        out = out * f
-    return out
+    return mmul(*factors)
 
 
 def _T(m):
@@ -74,15 +71,13 @@ class _Adjoint:
         if isinstance(e, sp.Mul):
             i = _split_mul(e.args, self.dvar)
             coeff = sp.Mul(*[a for j, a in enumerate(e.args) if j != i])
-            return self.run(e.args[i], coeff * seed)
+            return self.run(e.args[i], mmul(coeff, seed))
         if isinstance(e, MatrixElement):
             parent = e.parent
             if tuple(parent.shape) == (1, 1):
                 return self.run(parent, seed)
             if self.vector:
                 raise UnsupportedError(f"cannot take the Jacobian through the entry {e}")
-            rows, cols = parent.shape
-            unit = sp.MatrixSymbol("E", rows, cols)  # placeholder: entries are not supported
             raise UnsupportedError(f"the derivative through the single entry {e} is not supported")
         if isinstance(e, sp.Trace):
             m = e.arg
@@ -90,7 +85,7 @@ class _Adjoint:
                 if tuple(m.shape) == (1, 1):
                     return self.run(m, seed)
                 raise UnsupportedError(f"cannot take the Jacobian through the trace {e}")
-            return self.run(m, seed * sp.Identity(m.shape[0]))
+            return self.run(m, mmul(seed, sp.Identity(m.shape[0])))
         _nonlinear(e, self.dvar)
 
     def _matrix(self, e, seed):
@@ -115,12 +110,12 @@ class _Adjoint:
                 other = sp.Mul(*[a for j, a in enumerate(scalars) if j != i])
                 rest = _prod(mats)
                 if v:
-                    return self.run(scalars[i], other * rest.T * seed)
+                    return self.run(scalars[i], mmul(other, rest.T, seed))
                 if is_matrix(seed):
                     inner = sp.Trace(seed.T * rest) if tuple(rest.shape) != (1, 1) else _scalar_of(seed.T * rest)
                 else:
                     inner = seed * _scalar_of(rest)
-                return self.run(scalars[i], other * inner)
+                return self.run(scalars[i], mmul(other, inner))
             i = _split_mul(mats, self.dvar)
             F = mats[i]
             L, R = _prod(mats[:i]), _prod(mats[i + 1:])
@@ -129,18 +124,18 @@ class _Adjoint:
                     new = _prod([_T(L), seed, _T(R)])
                 else:
                     new = _prod([_T(L), _T(R)])
-                    new = seed if new is None else seed * new
-                return self.run(F, coeff * new)
+                    new = seed if new is None else mmul(seed, new)
+                return self.run(F, mmul(coeff, new))
             return self._vector_product(F, L, R, coeff, seed)
         if isinstance(e, sp.HadamardProduct):
             i = _split_mul(e.args, self.dvar)
             others = [a for j, a in enumerate(e.args) if j != i]
             other = others[0] if len(others) == 1 else sp.HadamardProduct(*others)
             if tuple(e.shape) == (1, 1):
-                return self.run(e.args[i], _scalar_of(other) * seed)
+                return self.run(e.args[i], mmul(_scalar_of(other), seed))
             if v:
                 column = other if other.shape[1] == 1 else other.T  # a row node keeps its seed as a column
-                return self.run(e.args[i], Diag(column) * seed)
+                return self.run(e.args[i], mmul(Diag(column), seed))
             return self.run(e.args[i], sp.HadamardProduct(seed, other))
         if isinstance(e, Diag) and not v:
             return self.run(e.vector, DiagonalOf(seed))
@@ -155,17 +150,17 @@ class _Adjoint:
             # L diag(v) r = L (v ∘ r) = L diag(r) v
             if R is None:
                 raise UnsupportedError("diag(dx) must act on a vector")
-            return self.run(F.vector, coeff * _prod([Diag(R), _T(L), seed]))
+            return self.run(F.vector, mmul(coeff, _prod([Diag(R), _T(L), seed])))
         if cols == 1 and rows != 1:
             new = _prod([_T(L), seed])
             scale = _scalar_of(R) if R is not None else sp.S.One
-            return self.run(F, coeff * scale * new)
+            return self.run(F, mmul(coeff, scale, new))
         if rows == 1 and cols != 1:
             # L (F R) = L (Rᵀ Fᵀ): the seed of Fᵀ is R Lᵀ seed
-            return self.run(F, coeff * _prod([R, _T(L), seed]))
+            return self.run(F, mmul(coeff, _prod([R, _T(L), seed])))
         if rows == 1 and cols == 1:
             M = _prod([L, R])
-            return self.run(F, coeff * (seed if M is None else M.T * seed))
+            return self.run(F, mmul(coeff, seed if M is None else mmul(M.T, seed)))
         raise UnsupportedError(f"the Jacobian through the matrix factor {F} needs index (tensor) form")
 
 
@@ -180,10 +175,7 @@ def gradient_from_differential(df, dvar):
         if not is_matrix(p):  # a 1 × 1 variable seen as a scalar
             p = p * sp.Identity(1)
         parts.append(p)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + p
-    return out
+    return madd(*parts)
 
 
 def jacobian_from_differential(dy, dvar, out_rows):
@@ -192,10 +184,7 @@ def jacobian_from_differential(dy, dvar, out_rows):
     walk.run(dy, sp.Identity(out_rows))
     if not walk.parts:
         return sp.ZeroMatrix(out_rows, dvar.shape[0])
-    out = walk.parts[0]
-    for p in walk.parts[1:]:
-        out = out + p
-    return out.T
+    return sp.Transpose(madd(*walk.parts))
 
 
 def coefficient_of_scalar(dF, dt):

@@ -81,7 +81,7 @@ class Ones(sp.OneMatrix):
         return r"\mathbf{1}^\top" if self.shape[0] == 1 and self.shape[1] != 1 else r"\mathbf{1}"
 
     def _sympystr(self, printer):
-        return "1.T" if self.shape[0] == 1 and self.shape[1] != 1 else "1"
+        return "1ᵀ" if self.shape[0] == 1 and self.shape[1] != 1 else "1"
 
 
 class Scalar(MatrixElement):
@@ -279,7 +279,7 @@ class DifferentialSymbol(sp.MatrixSymbol):
         return r"\mathrm{d}" + printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))
 
     def _sympystr(self, printer):
-        return self.name
+        return "d" + printer._print(sp.MatrixSymbol(self.name[1:], *self.shape))
 
 
 class DifferentialScalar(sp.Symbol):
@@ -287,3 +287,75 @@ class DifferentialScalar(sp.Symbol):
 
     def _latex(self, printer):
         return r"\mathrm{d}" + printer._print(sp.Symbol(self.name[1:]))
+
+    def _sympystr(self, printer):
+        return "d" + printer._print(sp.Symbol(self.name[1:]))
+
+
+class Vec(MatrixExpr):
+    """vec(A): the columns of A stacked (display of Kronecker-form Jacobians)."""
+
+    def __new__(cls, a):
+        return super().__new__(cls, a)
+
+    @property
+    def shape(self):
+        r, c = self.args[0].shape
+        return (r * c, 1)
+
+    def _latex(self, printer):
+        return r"\operatorname{vec}\left(%s\right)" % printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return "vec(%s)" % printer._print(self.args[0])
+
+
+def madd(*terms):
+    """A flat sum built without sympy's canonicalisation (whose ``doit`` re-walks whole trees)."""
+    flat = []
+    for t in terms:
+        if t is None:
+            continue
+        if isinstance(t, sp.MatAdd):
+            flat.extend(t.args)
+        elif isinstance(t, sp.ZeroMatrix) or (not is_matrix(t) and t == 0):
+            continue
+        else:
+            flat.append(t)
+    shaped = [t for t in terms if t is not None and is_matrix(t)]
+    if not flat:
+        return sp.ZeroMatrix(*shaped[0].shape) if shaped else sp.S.Zero
+    if len(flat) == 1:
+        return flat[0]
+    if any(is_matrix(t) for t in flat):
+        return sp.MatAdd(*flat)
+    return sp.Add(*flat)
+
+
+def mmul(*factors):
+    """A flat product built without sympy's canonicalisation; scalars in front, identities dropped."""
+    coeff = sp.S.One
+    mats = []
+    for f in factors:
+        if f is None:
+            continue
+        if isinstance(f, sp.MatMul):
+            for a in f.args:
+                if is_matrix(a):
+                    mats.append(a)
+                else:
+                    coeff = coeff * a
+        elif is_matrix(f):
+            mats.append(f)
+        else:
+            coeff = coeff * f
+    if not mats:
+        return coeff
+    if any(isinstance(m, sp.ZeroMatrix) for m in mats) or coeff == 0:
+        return sp.ZeroMatrix(mats[0].shape[0], mats[-1].shape[1])
+    kept = [m for m in mats if not isinstance(m, sp.Identity)]
+    if not kept:
+        kept = [mats[0]]
+    if coeff == 1 and len(kept) == 1:
+        return kept[0]
+    return sp.MatMul(*([coeff] if coeff != 1 else []), *kept)

@@ -181,7 +181,31 @@ class _Normaliser:
 
 def to_engine_form(e, sigmoid_names=_SIGMOID_NAMES):
     """The engine's form of an input expression (see the module docstring)."""
-    return _Normaliser(sigmoid_names)(e)
+    out = _Normaliser(sigmoid_names)(e)
+    if isinstance(out, sp.Basic) and any(isinstance(a, Elementwise) and a.shape[0] == 1 and a.shape[1] != 1
+                                         for a in sp.preorder_traversal(out)):
+        out = _columns(out)  # σ(xᵀWᵀ) becomes σ(Wx)ᵀ, so equal terms are seen as equal
+    return out
+
+
+def _columns(e):
+    """Elementwise functions of rows written as transposes of functions of columns (exact)."""
+    from .simplify import transpose
+
+    if not isinstance(e, sp.Basic) or not e.args or isinstance(e, (sp.MatrixSymbol, sp.Lambda)):
+        return e
+    args = [_columns(a) for a in e.args]
+    if isinstance(e, Elementwise):
+        arg = args[1]
+        if arg.shape[0] == 1 and arg.shape[1] != 1:
+            return sp.Transpose(Elementwise(e.function, transpose(arg)))
+        return Elementwise(e.function, arg)
+    if args == list(e.args):
+        return e
+    try:
+        return e.func(*args)
+    except Exception:
+        return e
 
 
 # -- sums over data ---------------------------------------------------------------------------
@@ -267,6 +291,16 @@ class _Vectoriser:
         if isinstance(e, MatrixExpr):
             self.fail(e)
         # scalars: one value per data point, an N-vector
+        cores = self._cores(e)
+        if len(cores) == 1 and isinstance(e, (sp.Function, sp.Pow, sp.Add, sp.Mul)) and not e.has(sp.Sum):
+            # a scalar function of one data-dependent quantity u_n: one elementwise function of V(u)
+            (core,) = cores
+            t = sp.Dummy("t", real=True)
+            body = canonical_scalar(e.xreplace({core: t}))
+            if body.is_polynomial(t) and sp.degree(body, t) == 1:
+                pass  # affine: keep as matrix algebra (c u + d), read below
+            else:
+                return Elementwise(sp.Lambda(t, body), self.V(core))
         if isinstance(e, sp.Add):
             return _add([self.V(a) for a in e.args])
         if isinstance(e, sp.Mul):
@@ -286,6 +320,19 @@ class _Vectoriser:
             body = e.func(t)
             return Elementwise(sp.Lambda(t, body) if not _is_named(e.func) else e.func, self.V(e.args[0]))
         self.fail(e)
+
+    def _cores(self, e) -> set:
+        """The maximal data-dependent scalar leaves of e (entries and 1 × 1 products)."""
+        if not self.dep(e):
+            return set()
+        if isinstance(e, (MatrixElement, sp.Indexed)) or isinstance(e, MatrixExpr):
+            return {e}
+        if isinstance(e, sp.Symbol):
+            return {e}
+        out = set()
+        for a in e.args:
+            out |= self._cores(a)
+        return out
 
     def _product(self, e):
         scalars = [a for a in e.args if not is_matrix(a)]

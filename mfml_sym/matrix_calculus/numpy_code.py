@@ -39,9 +39,12 @@ def _ident(name: str) -> str:
     return out + "_" if keyword.iskeyword(out) or out in ("np",) else out
 
 
-def _expit(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+try:  # scipy's logistic ufunc: stable for large |x| and as fast as 1/(1 + exp(-x))
+    from scipy.special import expit as _expit
+except ImportError:  # pragma: no cover
+    def _expit(x):
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _softmax(z):
@@ -185,10 +188,16 @@ class _Writer:
     def _matrix(self, e) -> str:
         c = self.code
         if isinstance(e, sp.MatAdd):
-            parts = []
+            plus, minus = [], []
             for a in e.args:
-                parts.append(self._term(a, e.shape))
-            return "(" + " + ".join(parts) + ")"
+                if isinstance(a, sp.MatMul) and a.args[0] == -1:
+                    rest = sp.MatMul(*a.args[1:]).doit(deep=False)
+                    minus.append(self._term(rest, e.shape))
+                else:
+                    plus.append(self._term(a, e.shape))
+            if not plus:
+                return "(-" + " - ".join(minus) + ")"
+            return "(" + " + ".join(plus) + "".join(" - " + m for m in minus) + ")"
         if isinstance(e, sp.MatMul):
             return self._product(e)
         if isinstance(e, sp.Transpose):
@@ -250,10 +259,19 @@ class _Writer:
         scalars = [a for a in e.args if not isinstance(a, MatrixExpr)]
         mats = [a for a in e.args if isinstance(a, MatrixExpr)]
         coeff = " * ".join(self.code(s) for s in scalars)
+        if coeff and _junction(mats) is not None:
+            return self._chain(mats, coeff)  # the scalar scales a vector, not the outer product
         body = self._chain(mats)
         return f"({coeff} * {body})" if coeff else body
 
-    def _chain(self, mats) -> str:
+    def _chain(self, mats, coeff: str | None = None) -> str:
+        j = _junction(mats)
+        if coeff is not None and j is None:
+            return f"({coeff} * {self._chain(mats)})"
+        if j is not None:
+            left = self._chain(mats[: j + 1], coeff)
+            right = self._chain(mats[j + 1:])
+            return f"({left} * {right})"  # column times row: an outer product by broadcasting
         if len(mats) == 1:
             return self.code(mats[0])
         if len(mats) >= 2 and sp.MatMul(*mats).doit(deep=False) in self.temps:
@@ -286,6 +304,15 @@ class _Writer:
         if isinstance(b, sp.OneMatrix) and b.shape[1] == 1:
             return f"np.sum({left}, axis=1, keepdims=True)"
         return f"({left} @ {self.code(b)})"
+
+
+def _junction(mats):
+    """Index j where a column (… a) meets a row (bᵀ …): the chain is an outer product there."""
+    for j in range(len(mats) - 1):
+        if mats[j].shape[1] == 1 and mats[j + 1].shape[0] == 1 and mats[j].shape[0] != 1 \
+                and mats[j + 1].shape[1] != 1:
+            return j
+    return None
 
 
 def _aliases(name: str) -> list[str]:
@@ -337,11 +364,14 @@ def numpy_source(expr, arguments: dict[str, Any]) -> tuple[str, dict]:
         if (r, k) == (1, 1):
             lines.append(f"    return float(np.asarray({body}).reshape(-1)[0])")
         elif k == 1:
-            lines.append(f"    return np.broadcast_to({body}, ({w._dim(r)}, 1)).reshape(-1)")
+            lines.append(f"    _out = np.asarray({body}, dtype=float)")
+            lines.append(f"    if _out.ndim == 2 and _out.shape[1] == 1:")
+            lines.append(f"        return _out.reshape(-1)")
+            lines.append(f"    return np.broadcast_to(_out, ({w._dim(r)}, 1)).reshape(-1).copy()")
         else:
-            lines.append(f"    return np.broadcast_to({body}, ({w._dim(r)}, {w._dim(k)})).copy()" if
-                         any(isinstance(a, sp.OneMatrix) for a in expr.atoms(sp.OneMatrix)) and False else
-                         f"    return np.asarray({body}, dtype=float)")
+            lines.append(f"    _out = np.asarray({body}, dtype=float)")
+            lines.append(f"    _shape = ({w._dim(r)}, {w._dim(k)})")
+            lines.append(f"    return _out if _out.shape == _shape else np.broadcast_to(_out, _shape).copy()")
     else:
         lines.append(f"    return {body}")
     return "\n".join(lines), dict(_NAMESPACE)
@@ -360,7 +390,6 @@ def numpy_function(expr, arguments: dict[str, Any] | None = None) -> Callable[..
     source, namespace = numpy_source(expr, arguments)
     exec(compile(source, "<mfml_sym numpy>", "exec"), namespace)
     inner = namespace["f"]
-    keys = {argument_name(s): _ident(argument_name(s)) for s in arguments.values()}
     keys = {name: _ident(name) for name in arguments}
 
     aliases = {}
@@ -368,7 +397,11 @@ def numpy_function(expr, arguments: dict[str, Any] | None = None) -> Callable[..
         for alt in _aliases(name):
             aliases.setdefault(alt, name)
 
+    direct = set(keys) == set(keys.values())
+
     def fn(**values):
+        if direct and values.keys() == keys.keys():
+            return inner(**values)  # the usual call: no renaming needed
         values = {(k if k in keys or k in keys.values() else aliases.get(k, k)): v for k, v in values.items()}
         unknown = [k for k in values if k not in keys and k not in keys.values()]
         missing = [k for k, v in keys.items() if k not in values and v not in values]

@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagonalOf
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-from .functions import Scalar, Diag, Elementwise, LogSumExp, Norm, Softmax, is_matrix
+from .functions import Diag, Elementwise, LogSumExp, Norm, Scalar, Softmax, is_matrix, madd, mmul, ones
 
 __all__ = ["simplify_matrix", "transpose"]
 
@@ -30,8 +30,6 @@ class _Simplifier:
     # -- transposes ------------------------------------------------------------------------
     def transpose(self, e):
         if not is_matrix(e):
-            return e
-        if tuple(e.shape) == (1, 1) and isinstance(e, (sp.MatMul,)) and False:
             return e
         if isinstance(e, sp.MatrixSymbol):
             return e if e in self.symmetric else sp.Transpose(e)
@@ -89,6 +87,9 @@ class _Simplifier:
                         return sp.Mul(*scalars) * s(sp.Trace(sp.MatMul(*mats).doit(deep=False)))
                 if isinstance(arg, sp.Identity):
                     return arg.shape[0]
+                rotated = _rotate_to_scalar(arg)
+                if rotated is not None:
+                    return Scalar(rotated)
                 return sp.Trace(arg)
             if isinstance(e, sp.Determinant):
                 return sp.Determinant(s(e.arg))
@@ -153,7 +154,7 @@ class _Simplifier:
                 else:
                     plain.append(a)
             if not plain:
-                return scal * e.args[0].__class__(*e.args[0].shape) if False else e
+                return e
             counts: dict = {}
             for a in plain:
                 counts[a] = counts.get(a, 0) + 1
@@ -166,7 +167,10 @@ class _Simplifier:
                 return base
             return sp.HadamardPower(base, e.args[1])
         if isinstance(e, Elementwise):
-            return Elementwise(e.function, s(e.arg))
+            arg = s(e.arg)
+            if arg.shape[0] == 1 and arg.shape[1] != 1:  # f(rowᵀ...) is (f(column))ᵀ: one canonical form
+                return sp.Transpose(Elementwise(e.function, s(self.transpose(arg))))
+            return Elementwise(e.function, arg)
         if isinstance(e, Softmax):
             return Softmax(s(e.arg))
         if isinstance(e, sp.MatPow):
@@ -187,7 +191,9 @@ class _Simplifier:
                 if part is None:
                     return None
                 out += part
-            return out if len(out) <= MAX_TERMS else None
+            if len(out) > MAX_TERMS:
+                return None
+            return self._hadamard_cancel(out)
         if isinstance(e, sp.MatMul):
             out = [(sp.S.One, ())]
             for a in e.args:
@@ -209,7 +215,7 @@ class _Simplifier:
         if isinstance(e, sp.ZeroMatrix):
             return []
         if isinstance(e, sp.Identity):
-            return [(sp.S.One, ())] if False else [(sp.S.One, (e,))]
+            return [(sp.S.One, (e,))]
         atom = self._normal(e)
         if isinstance(atom, (sp.MatAdd, sp.MatMul)) and atom != e:
             return self._expand(atom)
@@ -217,12 +223,97 @@ class _Simplifier:
             return [(sp.S.One, (atom,))]
         return [(sp.S.One, (atom,))]
 
+    # -- Hadamard polynomials ---------------------------------------------------------------
+    def _hadamard_monomials(self, atom):
+        """atom (entrywise product of sums) as [(c, sorted factors)] or None when not applicable."""
+        if isinstance(atom, sp.HadamardProduct):
+            out = [(sp.S.One, ())]
+            for a in atom.args:
+                part = self._hadamard_monomials(a)
+                if part is None:
+                    return None
+                out = [(c1 * c2, f1 + f2) for c1, f1 in out for c2, f2 in part]
+                if len(out) > MAX_TERMS:
+                    return None
+            return [(c, tuple(sorted(f, key=sp.srepr))) for c, f in out]
+        if isinstance(atom, sp.MatAdd):
+            out = []
+            for a in atom.args:
+                part = self._hadamard_monomials(a)
+                if part is None:
+                    return None
+                out += part
+            return out
+        if isinstance(atom, sp.MatMul) and not is_matrix(atom.args[0]):
+            rest = sp.MatMul(*atom.args[1:]).doit(deep=False)
+            part = self._hadamard_monomials(rest)
+            return None if part is None else [(atom.args[0] * c, f) for c, f in part]
+        if isinstance(atom, sp.OneMatrix):
+            return [(sp.S.One, ())]
+        return [(sp.S.One, (atom,))]
+
+    def _hadamard_cancel(self, terms):
+        """Σ of entrywise products: expanded and collected when that cancels terms
+        ((1 − σ) ∘ y + (y − 1) ∘ σ = y − σ); common entrywise factors pulled out again."""
+        single = [k for k, (c, f) in enumerate(terms) if len(f) == 1 and f[0].shape[1] == 1 and f[0].shape[0] != 1]
+        if len(single) < 2 or not any(isinstance(terms[k][1][0], sp.HadamardProduct) for k in single):
+            return terms
+        monomials = []
+        for k in single:
+            c, (atom,) = terms[k]
+            part = self._hadamard_monomials(atom)
+            if part is None:
+                return terms
+            monomials += [(c * c2, f) for c2, f in part]
+        collected: dict = defaultdict(lambda: sp.S.Zero)
+        order = []
+        for c, f in monomials:
+            if f not in collected:
+                order.append(f)
+            collected[f] += c
+        kept = [(collected[f], f) for f in order if collected[f] != 0]
+        if len(kept) >= len(monomials):
+            return terms  # nothing cancelled: keep the factored forms
+        shape = terms[single[0]][1][0].shape
+        rebuilt = self._hadamard_factor(kept, shape)
+        rest = [t for k, t in enumerate(terms) if k not in single]
+        return rest + [(c, (atom,)) for c, atom in rebuilt]
+
+    def _hadamard_factor(self, kept, shape):
+        """[(c, factors)] → [(c, atom)], with a factor common to every monomial pulled out."""
+        if not kept:
+            return []
+        common = set(kept[0][1])
+        for _, f in kept[1:]:
+            common &= set(f)
+        common_list = sorted(common, key=sp.srepr)
+
+        def atom_of(factors, drop=()):
+            factors = list(factors)
+            for g in drop:
+                factors.remove(g)
+            if not factors:
+                return ones(*shape)
+            return factors[0] if len(factors) == 1 else sp.HadamardProduct(*factors)
+
+        if common_list and len(kept) > 1:
+            inner = _add([mmul(c, atom_of(f, common_list)) for c, f in kept])
+            atoms = common_list + [inner]
+            return [(sp.S.One, sp.HadamardProduct(*atoms))]
+        out = []
+        for c, f in kept:
+            out.append((c, atom_of(f) if f else ones(*shape)))
+        return out
+
     def _ones_hadamard(self, c, factors):
         """1ᵀ(a ∘ b) = aᵀb: the factor holding a preferred-right symbol (dX) stays on the right."""
         out = list(factors)
         k = 0
         while k < len(out) - 1:
             a, b = out[k], out[k + 1]
+            if isinstance(a, Diag) and isinstance(b, Diag):
+                out[k:k + 2] = [Diag(self(sp.HadamardProduct(a.vector, b.vector)))]
+                continue
             if _is_ones_row(a) and isinstance(b, Diag):
                 out[k:k + 2] = [self.transpose(b.vector)]
                 continue
@@ -275,10 +366,12 @@ class _Simplifier:
             inner = sorted(inner, key=lambda t: sp.srepr(t[1]))
             key = tuple(r for _, r in inner)
             c0 = inner[0][0]
-            ratios = [sp.cancel(c / c0) for c, _ in inner]
+            ratios = [c / c0 for c, _ in inner]  # cheap: only numeric ratios count as proportional
+            if not all(r.is_Number for r in ratios):
+                return None
             if reference is None:
                 reference = (key, ratios)
-            elif key != reference[0] or any(sp.cancel(r1 - r2) != 0 for r1, r2 in zip(ratios, reference[1])):
+            elif key != reference[0] or any(r1 != r2 for r1, r2 in zip(ratios, reference[1])):
                 return None
             lefts.append((c0, left))
         if len(reference[0]) < 2:
@@ -304,6 +397,10 @@ class _Simplifier:
         merged = self._merge_products(terms)
         if merged is not None:
             return merged
+        if all(len(f) == 1 and isinstance(f[0], Diag) for _, f in terms):
+            # Σ cᵢ diag(vᵢ) = diag(Σ cᵢ vᵢ)
+            inside = _add([c * f[0].vector if c != 1 else f[0].vector for c, f in terms])
+            return Diag(self(inside))
         best = None
         for side in (0, -1):
             groups: dict = defaultdict(list)
@@ -325,13 +422,16 @@ class _Simplifier:
             inner_terms = [(terms[k][0], terms[k][1][1:]) for k in members]
         else:
             inner_terms = [(terms[k][0], terms[k][1][:-1]) for k in members]
+        inner_terms = self._collect(self._hadamard_cancel(inner_terms))
+        if not inner_terms:
+            return self._factor(rest, like) if rest else sp.ZeroMatrix(*like.shape)
         content = _numeric_content([c for c, _ in inner_terms])
         if content not in (0, 1):
             inner_terms = [(c / content, f) for c, f in inner_terms]
         inner = self._factor(inner_terms, None)
-        grouped = factor * inner if side == 0 else inner * factor
+        grouped = mmul(factor, inner) if side == 0 else mmul(inner, factor)
         if content not in (0, 1):
-            grouped = content * grouped
+            grouped = mmul(content, grouped)
         if not rest:
             return grouped
         return _add([grouped, self._factor(rest, like)])
@@ -351,6 +451,19 @@ def _as_transpose_of_sum(e, simp):
     for t in inner[1:]:
         total = total + t
     return sp.Transpose(total)
+
+
+def _rotate_to_scalar(m):
+    """tr(u vᵀ) = vᵀu: a cyclic rotation of a product that makes it 1 × 1 (exact), or None."""
+    if not isinstance(m, sp.MatMul):
+        return None
+    if any(not is_matrix(a) for a in m.args):
+        return None
+    mats = list(m.args)
+    for k in range(1, len(mats)):
+        if mats[k].shape[0] == 1:
+            return sp.MatMul(*(mats[k:] + mats[:k])).doit(deep=False)
+    return None
 
 
 def _is_ones_row(a) -> bool:
@@ -381,26 +494,24 @@ def _numeric_content(coeffs):
 def _monomial(c, factors):
     if not factors:
         raise ValueError("empty monomial")
-    out = factors[0]
-    for f in factors[1:]:
-        out = out * f
-    return out if c == 1 else c * out
+    return mmul(*factors) if c == 1 else mmul(c, *factors)
 
 
 def _add(parts):
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + p
-    return out
+    return madd(*parts)
 
 
-def simplify_matrix(e, symmetric=(), right=()):
+def simplify_matrix(e, symmetric=(), right=(), seconds: float | None = None):
     """The canonical form of ``e`` (matrix or scalar expression) described in the module doc.
 
     ``right``: symbols (differentials) kept at the right end of products where there is a choice.
+    Runs under a time budget (``settings.simplify_timeout``); on overrun ``e`` comes back as is
+    (still exact: simplification is optional).
     """
+    from ..budget import bounded
+
     simp = _Simplifier(symmetric, right)
-    return simp(e)
+    return bounded(simp, e, seconds=seconds, fallback=e, step="matrix simplification")
 
 
 def transpose(e, symmetric=()):

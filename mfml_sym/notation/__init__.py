@@ -8,12 +8,22 @@ x**2*y + sin(x*y)
 >>> parse_expression(r"\frac{1}{1 + e^{-x}}")
 1/(1 + exp(-x))
 
-Pipeline: :mod:`.lexer` (lark tokenizer, built on first use) -> :mod:`.splitting` (statements)
--> :mod:`.reader` (recursive-descent syntax tree) -> :mod:`.semantics` (sympy objects with
-the cell's declarations; the module docstring lists the representation of vectors, matrices,
-elementwise functions and data sums) -> :mod:`.statements` (classification into the Problem's
-statements). Sympy-syntax cells go through :mod:`.sympy_syntax` with a restricted namespace.
-Every failure is an :class:`~mfml_sym.errors.MfmlError` with the line and a caret.
+Pipeline (one module per arrow):
+
+* :mod:`.lexer` -- lark tokenizer (grammar built once, on first use); :mod:`.splitting` -- the
+  cell cut into statements (new lines, ``;``, ``\\``, ``,\ ``, ``\qquad``, ``\text{for}``);
+* :mod:`.reader` + :mod:`.commands` -- recursive-descent syntax tree (tables in
+  :mod:`.latex_tables`, words in :mod:`.vocabulary`);
+* :mod:`.reading` (pass 1: objectives, s.t., points, ``\sim``), :mod:`.survey` (pass 2: what the
+  cell declares), :mod:`.builder` (pass 3: classification), driven by :mod:`.statements`;
+* :mod:`.semantics` + :mod:`.semantic_functions` + :mod:`.semantic_calculus` -- trees to sympy
+  with the declarations; :mod:`.shapes` infers dimensions; :mod:`.distributions` densities.
+  The representation of vectors, matrices, elementwise functions, 1 x 1 products and data sums
+  is listed in :mod:`.semantics`' docstring.
+
+Sympy-syntax cells go through :mod:`.sympy_syntax` (sympy's parser, restricted namespace, no
+builtins, no attribute access). Every failure is an :class:`~mfml_sym.errors.MfmlError` with
+the line and a caret.
 """
 from __future__ import annotations
 
@@ -36,14 +46,24 @@ def parse(text: str, syntax: str = "auto"):
         raise OptionError(f"unknown syntax {syntax!r}; use 'latex', 'sympy' or 'auto'")
     if not text.strip():
         raise ParseError("the cell is empty", hint=r"write a definition such as f(x) = x^2")
+    from ..budget import time_budget
     from .sympy_syntax import looks_like_sympy, parse_sympy
 
-    if syntax == "sympy" or (syntax == "auto" and looks_like_sympy(text)):
-        return parse_sympy(text)
-    from .statements import parse_latex
+    # reading never hangs: a pasted factorial(10**7) or a huge explicit matrix stops here
+    with time_budget(READ_SECONDS, step="reading the cell"):
+        if syntax == "sympy" or (syntax == "auto" and looks_like_sympy(text)):
+            return _safely(parse_sympy, text)
+        from .statements import parse_latex
 
+        return _safely(parse_latex, text)
+
+
+READ_SECONDS = 10.0
+
+
+def _safely(reader, text: str):
     try:
-        return parse_latex(text)
+        return reader(text)
     except MfmlError:
         raise
     except RecursionError:
@@ -81,7 +101,7 @@ def statement_value(st):
     if isinstance(st, Declaration):
         if st.relation is not None:
             return st.relation
-        return getattr(st, "_symbol", None) or st.names
+        return sympy.Tuple(*[sympy.Symbol(n) for n in st.names])
     if isinstance(st, Point):
         return sympy.Tuple(*[sympy.Eq(k, v, evaluate=False) for k, v in st.values.items()])
     if isinstance(st, IndexRange):
@@ -116,8 +136,10 @@ def parse_expression(text: str, syntax: str = "auto"):
     last = problem.statements[-1]
     from ..problem import Declaration
 
-    if isinstance(last, Declaration) and last.relation is None and len(last.names) == 1:
-        info = problem.symbols.get(last.names[0])
-        if info is not None:
-            return info.symbol
+    if isinstance(last, Declaration) and last.relation is None:
+        infos = [problem.symbols.get(n) for n in last.names]
+        if infos and all(i is not None for i in infos):
+            import sympy
+
+            return infos[0].symbol if len(infos) == 1 else sympy.Tuple(*[i.symbol for i in infos])
     return statement_value(last)

@@ -31,7 +31,10 @@ def density(family: str, x, params: list, err, node):
             mu, cov = params
             r = x.shape[0]
             dx = x - mu
-            return exp(-(dx.T * sympy.Inverse(cov) * dx)[0, 0] / 2) / sqrt((2 * pi) ** r * sympy.Determinant(cov))
+            from sympy.matrices.expressions.matexpr import MatrixElement
+
+            quad = MatrixElement(dx.T * sympy.Inverse(cov) * dx, 0, 0)
+            return exp(-quad / 2) / sqrt((2 * pi) ** r * sympy.Determinant(cov))
         raise err(node, f"the {family} density of a vector is not supported here", cls=UnsupportedError)
     want = ARITY.get(family)
     if want is not None and len(params) != want:

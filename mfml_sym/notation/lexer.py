@@ -17,13 +17,14 @@ __all__ = ["Token", "tokenize", "SIZERS", "SPACES"]
 
 _GRAMMAR = r"""
 start: _tok*
-_tok: CMD | SPACECMD | ESC | NUMBER | LETTER | NEWLINE | SYM | PRIME
+_tok: CMD | SPACECMD | ESC | NUMBER | LETTER | NEWLINE | SYM | PRIME | UNICODE
 CMD: /\\[A-Za-z]+\*?/
 SPACECMD: /\\[,;:! ]/ | /~/
 ESC: /\\[{}|\\_%&#$]/
 NUMBER: /[0-9]+(\.[0-9]+)?/ | /\.[0-9]+/
 LETTER: /[A-Za-z]/
 PRIME: /'+/
+UNICODE: /[\u0370-\u03ff\u2200-\u22ff\u00b2\u00b3\u00b7\u00d7\u2032\u211d\u2115\u2124\u22a4\u2016\u2212\u00b1\u1d40]/
 NEWLINE: /\n/
 SYM: /\*\*|[-+*\/^_=<>()\[\]{}|,;:&!.?@"]/
 %ignore /[ \t\r]+/
@@ -64,6 +65,21 @@ _KIND = {
     "NEWLINE": "nl",
     "SYM": "sym",
     "PRIME": "prime",
+    "UNICODE": "unicode",
+}
+
+# pasted Unicode maths -> the LaTeX it stands for (the token keeps its place in the text)
+UNICODE = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon", "ζ": r"\zeta",
+    "η": r"\eta", "θ": r"\theta", "ι": r"\iota", "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu",
+    "ν": r"\nu", "ξ": r"\xi", "π": r"\pi", "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau",
+    "υ": r"\upsilon", "φ": r"\phi", "χ": r"\chi", "ψ": r"\psi", "ω": r"\omega", "Γ": r"\Gamma",
+    "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\Lambda", "Ξ": r"\Xi", "Π": r"\Pi", "Σ": r"\Sigma",
+    "Φ": r"\Phi", "Ψ": r"\Psi", "Ω": r"\Omega", "≤": r"\le", "≥": r"\ge", "≠": r"\neq",
+    "·": r"\cdot", "×": r"\times", "∈": r"\in", "∂": r"\partial", "∇": r"\nabla", "∞": r"\infty",
+    "∼": r"\sim", "∝": r"\propto", "⊤": r"\top", "∑": r"\sum", "∏": r"\prod", "∫": r"\int",
+    "−": "-", "±": r"\pm", "′": "'", "∣": r"\mid", "→": r"\to", "≈": r"\approx", "⊙": r"\odot",
+    "⊗": r"\otimes", "‖": r"\|", "ℝ": r"\Reals", "ℕ": r"\Naturals", "ℤ": r"\Integers",
 }
 
 
@@ -92,6 +108,22 @@ def tokenize(text: str) -> list[Token]:
         for tok in _lexer().lex(text):
             kind = _KIND[tok.type]
             value = str(tok)
+            if kind == "unicode" and value == "ᵀ":
+                out.append(Token("sym", "^", tok.start_pos, tok.end_pos))
+                out.append(Token("cmd", r"\top", tok.start_pos, tok.end_pos))
+                continue
+            if kind == "unicode" and value in ("²", "³"):
+                out.append(Token("sym", "^", tok.start_pos, tok.end_pos))
+                out.append(Token("num", "2" if value == "²" else "3", tok.start_pos, tok.end_pos))
+                continue
+            if kind == "unicode":
+                mapped = UNICODE.get(value)
+                if mapped is None:
+                    raise error_at(text, tok.start_pos, tok.end_pos, f"cannot read the character {value!r}",
+                                   hint="write it in LaTeX (\\alpha, \\le, \\sum, ...)")
+                kind = "cmd" if mapped.startswith("\\") and mapped[1:].isalpha() else (
+                    "esc" if mapped == r"\|" else "prime" if mapped == "'" else "sym")
+                value = mapped
             if kind == "cmd" and value in SPACES:
                 kind = "space"
             elif kind == "cmd" and value in SIZERS:

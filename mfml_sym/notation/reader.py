@@ -1,64 +1,35 @@
-"""Recursive-descent reader: LaTeX tokens of one statement -> syntax tree.
+r"""Recursive-descent reader: LaTeX tokens of one statement -> syntax tree.
 
-Precedence, lowest first: relations (``= \\le \\sim \\in \\propto``), sums ``+ -``, products
-(``\\cdot``, ``\\times``, ``/``, ``\\odot``, ``\\otimes`` and juxtaposition), unary minus,
+Precedence, lowest first: relations (``= \le \sim \in \propto``), sums ``+ -``, products
+(``\cdot``, ``\times``, ``/``, ``\odot``, ``\otimes`` and juxtaposition), unary minus,
 postfix (``^``, ``_``, primes, ``!``, application ``f(x)``), atoms. Choices that need the
 cell's declarations (is ``f(x)`` an application or a product? is ``|A|`` a determinant?) are
 left to :mod:`mfml_sym.notation.semantics`; the tree records what was written.
 
 Two readings are built in because the book relies on them:
-* ``\\sin x y`` applies ``\\sin`` to the juxtaposed product ``x y``, stopping at the next
-  function (``\\sin x \\cos x`` is a product of two functions);
-* the body of ``\\sum_{n}`` runs over following ``+``/``-`` terms while they use the index
-  ``n`` (``\\sum_n \\log(1+e^{z_n}) - y_n z_n`` is one sum), and stops at the first that
-  does not.
-"""
+* ``\sin x y`` applies ``\sin`` to the juxtaposed product ``x y``, stopping at the next
+  function (``\sin x \cos x`` is a product of two functions);
+* the body of ``\sum_{n}`` runs over following ``+``/``-`` terms while they use the index
+  ``n`` (``\sum_n \log(1+e^{z_n}) - y_n z_n`` is one sum), and stops at the first that
+  does not."""
 from __future__ import annotations
+
+import re
 
 from ..errors import ParseError
 from .lexer import Token, error_at
 from .syntax_tree import Name, Node, walk
-from .vocabulary import (
-    CAL_FAMILIES,
-    FUNCTIONS,
-    GREEK_LOWER,
-    GREEK_UPPER,
-    OPERATOR_WORDS,
-    SUSPICIOUS_WORDS,
-    family_of,
+from .latex_tables import (
+    BOLD, GREEK_CMDS, NORM_CLOSE, NORM_OPEN, PRODUCTS, RELATIONS, STOP_CMDS, TRANSPOSE_MARKS,
+    flat_subscript,
 )
+from .vocabulary import SUSPICIOUS_WORDS
+from .commands import CommandReader
 
 __all__ = ["Reader", "RELATIONS"]
 
-RELATIONS = {
-    "=": "=", "<": "<", ">": ">", r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\ge": ">=",
-    r"\geq": ">=", r"\geqslant": ">=", r"\neq": "!=", r"\ne": "!=", r"\sim": "~", r"\in": "in",
-    r"\notin": "notin", r"\propto": "propto", r"\succ": "succ", r"\succeq": "succeq",
-    r"\prec": "prec", r"\preceq": "preceq", r"\to": "to", r"\rightarrow": "to", r"\mapsto": "to",
-    r"\approx": "approx", r"\equiv": "=", r"\coloneqq": "=", r"\triangleq": "=", r"\defeq": "=",
-    r"\subseteq": "subset", r"\subset": "subset", r"\stackrel": "=",
-}
-PRODUCTS = {r"\cdot": "cdot", "*": "star", r"\times": "times", r"\odot": "odot",
-            r"\otimes": "otimes", r"\circ": "odot", "/": "div", r"\div": "div", r"\ast": "star"}
-BOLD = {r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathbfit", r"\pmb", r"\symbf", r"\bf",
-        r"\boldsymbol*", r"\mathbold", r"\vb", r"\underline", r"\overrightarrow"}
-TEXTLIKE = {r"\mathrm", r"\operatorname", r"\operatorname*", r"\text", r"\textrm", r"\mathit",
-            r"\textit", r"\mathsf", r"\textsf", r"\mathtt", r"\texttt", r"\textbf", r"\mbox",
-            r"\mathop", r"\textnormal", r"\mathnormal"}
-ACCENTS = {r"\hat": "hat", r"\widehat": "hat", r"\bar": "bar", r"\overline": "bar",
-           r"\tilde": "tilde", r"\widetilde": "tilde", r"\dot": "dot", r"\ddot": "ddot",
-           r"\check": "check", r"\breve": "breve", r"\acute": "acute"}
-ELLIPSES = {r"\dots", r"\ldots", r"\cdots", r"\vdots", r"\dotsc", r"\dotsb"}
-NORM_OPEN = {r"\|", r"\lVert", r"\Vert", r"\lvert\lvert"}
-NORM_CLOSE = {r"\|", r"\rVert", r"\Vert"}
-TRANSPOSE_MARKS = {r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", "T", r"\mathsf T",
-                   r"\textsf{T}", r"\mathrm T", r"\text{T}", r"\textsf T", r"\sf T", "{T}"}
-STOP_CMDS = {r"\mid", r"\rangle", r"\rVert", r"\rvert", r"\end", r"\top", r"\right",
-             r"\quad", r"\qquad", r"\pm", r"\mp", r"\vert", r"\Vert", r"\intercal", r"\prime",
-             r"\colon"} | set(RELATIONS) | set(PRODUCTS)
 
-
-class Reader:
+class Reader(CommandReader):
     """Reads the tokens of one statement of ``text`` (the whole cell, for positions)."""
 
     def __init__(self, text: str, tokens: list[Token]):
@@ -139,14 +110,21 @@ class Reader:
     def statement(self) -> Node:
         node = self.relation()
         if not self.done():
-            t = self.peek()
-            hint = None
-            if t.text in (")", "]", "}", r"\}", r"\right"):
-                hint = "an extra closing bracket, or a missing opening one"
-            elif t.text == "&" or t.text == "\\\\":
-                hint = "use & and \\\\ only inside \\begin{bmatrix} ... \\end{bmatrix}"
-            raise self.error(t, f"cannot read {t.text!r} here", hint=hint)
+            raise self.unexpected(self.peek())
         return node
+
+    def unexpected(self, t: Token) -> ParseError:
+        """The error for a token left over after a complete statement."""
+        if t.text == "**":
+            return self.error(t, "'**' is Python's power", hint="write x^2 in LaTeX, or the whole cell in sympy syntax")
+        hint = None
+        if t.text in (")", "]", "}", r"\}"):
+            hint = "an extra closing bracket, or a missing opening one"
+        elif t.text in ("&", "\\\\"):
+            hint = r"use & and \\ only inside \begin{bmatrix} ... \end{bmatrix}"
+        elif t.text in ("|", r"\|", r"\rVert", r"\rvert"):
+            hint = "a closing bar without its opening one"
+        return self.error(t, f"cannot read {t.text!r} here", hint=hint)
 
     def relation(self) -> Node:
         start_tok = self.peek()
@@ -178,7 +156,13 @@ class Reader:
             items.append(self.expr())
         if not ops:
             return first
-        return Node("rel", tuple(items), start_tok.start, items[-1].end, value=tuple(ops))
+        node = Node("rel", tuple(items), start_tok.start, items[-1].end, value=tuple(ops))
+        if self.at(r"\wedge", r"\land"):
+            # 0 \leq x \wedge x \leq 1 (sympy's printing of a chain)
+            self.pos += 1
+            other = self.relation()
+            return Node("and", (node, other), node.start, other.end)
+        return node
 
     def expr(self) -> Node:
         t = self.peek()
@@ -216,7 +200,8 @@ class Reader:
         if t.text in ("(", "[", "{"):
             return True
         if t.text == "|":
-            return self.abs_depth == 0 and self._closing_bar_ahead()
+            # a bar followed by _ or ^ closes an evaluation (\right|_{x=0}), it opens nothing
+            return self.abs_depth == 0 and not self.at("_", "^", k=1) and self._closing_bar_ahead()
         if t.kind == "cmd":
             if t.text in (r"\lVert", r"\Vert"):
                 return self.abs_depth >= 0
@@ -249,6 +234,10 @@ class Reader:
                 self.pos += 1
                 rhs = self.factor(allow_sign=True)
                 kind = "div" if op == "div" else "mul"
+                if kind == "div" and self.can_start_atom() and not (self.integral and self._differential_ahead()):
+                    nxt = self.peek()
+                    raise self.error_span(node.start, nxt.end, f"'{self.text[node.start:nxt.end]}' is ambiguous",
+                                          hint=r"write \frac{a}{b c} or (a/b) c")
                 node = Node(kind, (node, rhs), node.start, rhs.end, value=op)
                 continue
             if node.kind == "deriv" and node.extra.get("operand") is None and node.extra.get("func") is None:
@@ -286,7 +275,18 @@ class Reader:
             self.pos += 1
             inner = self.factor()
             return Node("neg", (inner,), t.start, inner.end) if t.text == "-" else inner
-        return self.postfix(self.atom())
+        node = self.postfix(self.atom())
+        # operators take what follows: \eta \nabla L(w), 2 \frac{d}{dx} f(x)
+        if node.kind == "nabla" and node.extra.get("operand") is None and self.can_start_atom():
+            operand = self.factor()
+            node = Node("nabla", node.args, node.start, operand.end, value=node.value,
+                        extra={**node.extra, "operand": operand})
+        elif node.kind == "deriv" and node.extra.get("operand") is None and node.extra.get("func") is None \
+                and self.can_start_atom():
+            operand = self.term()
+            node = Node("deriv", node.args, node.start, operand.end, value=node.value,
+                        extra={**node.extra, "operand": operand})
+        return node
 
     # ------------------------------------------------------------------ postfix
     def postfix(self, node: Node) -> Node:
@@ -295,6 +295,8 @@ class Reader:
             if t is None:
                 return node
             if t.text == "^":
+                if node.kind == "pow" and not node.extra.get("derivative_order"):
+                    raise self.error(t, "a double superscript", hint="write x^{y^z} or (x^y)^z")
                 self.pos += 1
                 node = self.superscript(node, t)
             elif t.text == "_":
@@ -328,7 +330,7 @@ class Reader:
         if t is None:
             raise self.error(caret, "a superscript ^ without its exponent")
         raw, start, end = self._peek_raw_arg()
-        flat = raw.replace(" ", "")
+        flat = re.sub(r"\\(left|right|bigl|bigr|big|Bigl|Bigr|Big)(?![a-zA-Z])|\s", "", raw)
         bare = flat[1:-1] if flat.startswith("{") and flat.endswith("}") else flat
         if flat in TRANSPOSE_MARKS or bare in TRANSPOSE_MARKS or bare.replace("{", "").replace("}", "") in (
                 r"\mathsfT", r"\mathrmT", r"\textT", r"\textsfT", r"\sfT", r"\rmT", "T", r"\top", r"\intercal"):
@@ -354,8 +356,16 @@ class Reader:
             self.expect(")")
             self.expect("}")
             if base.kind == "name":
-                if inner.kind == "num" or (inner_raw.isalpha() and len(inner_raw) == 1 and inner_raw in "kmnr" and self._function_like(base)):
+                applied = self.at("(")
+                if applied and (inner.kind == "num" or (inner_raw.isalpha() and len(inner_raw) == 1 and inner_raw in "kmnr")):
                     return Node("pow", (base, inner), base.start, end, extra={"derivative_order": True})
+                nm = base.value
+                if inner.kind == "num" or nm.bold or nm.upper:
+                    # W^{(1)}, \mathbf{w}^{(t)}: layer / iteration superscripts name a vector or
+                    # matrix of their own (plain x^{(i)} is the i-th example, an indexed scalar)
+                    label = inner.value if inner.kind == "num" else inner_raw.replace(" ", "")
+                    new = Name(**{**nm.__dict__, "base": f"{nm.base}^({label})"})
+                    return Node("name", (), base.start, end, value=new)
                 return Node("supindex", (base, inner), base.start, end)
         arg = self.argument()
         return Node("pow", (base, arg), base.start, arg.end if arg.end else end)
@@ -410,6 +420,12 @@ class Reader:
             if self.at("}"):
                 raise self.error(t, "an empty group {}")
             inner = self.relation()
+            if self.at(","):
+                items = [inner]
+                while self.at(","):
+                    self.pos += 1
+                    items.append(self.relation())
+                inner = Node("tuple", tuple(items), items[0].start, items[-1].end, value="{")
             close = self.expect("}", opened=t)
             inner.extra["braced"] = True
             return inner
@@ -442,16 +458,19 @@ class Reader:
                 raise self.error(t, "a second subscript", hint="write x_{ij} for two indices")
             sub = self.argument()
             raw = self.text[start:sub.end if sub.end > start else t.end]
-            new = Name(**{**name.__dict__, "sub": sub, "subtext": _flat_subscript(raw)})
+            new = Name(**{**name.__dict__, "sub": sub, "subtext": flat_subscript(raw)})
             new.latex = self.text[base.start:sub.end]
             return Node("name", (), base.start, sub.end, value=new)
         if base.kind in ("norm",) and base.value is None:
             raw, s, e = self.raw_group_with_braces()
-            return Node("norm", base.args, base.start, e, value=_flat_subscript(raw))
+            return Node("norm", base.args, base.start, e, value=flat_subscript(raw))
         if base.kind in ("transpose", "inverse", "pow") and base.args[0].kind == "name" and not base.args[0].value.subtext:
             # x^\top_n reads as (x_n)^\top
             inner = self.subscript(base.args[0], tok)
             return Node(base.kind, (inner,) + tuple(base.args[1:]), base.start, inner.end, value=base.value, extra=base.extra)
+        if base.kind in ("func", "apply", "paren", "matrix"):
+            sub = self.argument()
+            return Node("element", (base, sub), base.start, sub.end)
         raise self.error(tok, "a subscript can follow only a name here")
 
     def application(self, fn: Node) -> Node:
@@ -606,7 +625,7 @@ class Reader:
                 note = words
         if note is not None:
             return Node("note", tuple(items), open_tok.start, close.end, value=note)
-        if opener == r"\{":
+        if opener == r"\{" and (len(items) > 1 or items[0].kind in ("ellipsis", "num")):
             return Node("set", tuple(items), open_tok.start, close.end)
         if len(items) > 1:
             return Node("tuple", tuple(items), open_tok.start, close.end, value=opener)
@@ -640,560 +659,5 @@ class Reader:
         if self.at("_"):
             self.pos += 1
             raw, s, e = self.raw_group_with_braces()
-            node = Node("norm", (inner,), open_tok.start, e, value=_flat_subscript(raw))
+            node = Node("norm", (inner,), open_tok.start, e, value=flat_subscript(raw))
         return node
-
-    # ------------------------------------------------------------------ commands
-    def command(self, t: Token) -> Node:
-        c = t.text
-        name = c[1:]
-        if name in GREEK_LOWER or name in GREEK_UPPER:
-            self.pos += 1
-            base = GREEK_LOWER.get(name) or GREEK_UPPER[name]
-            if c == r"\chi" and self.at("^") and self._peek_is_two():
-                self.pos += 2
-                return self.distribution(Token("cmd", c, t.start, self.toks[self.pos - 1].end), "ChiSquared")
-            return self._name_node(Name(base, greek=True, latex=c), t.start, t.end)
-        if c in BOLD:
-            self.pos += 1
-            return self.bold(t)
-        if c in ACCENTS:
-            self.pos += 1
-            inner = self.argument()
-            if inner.kind != "name":
-                raise self.error_span(t.start, inner.end, f"{c} can decorate only a name")
-            nm = inner.value
-            new = Name(**{**nm.__dict__, "accent": ACCENTS[c] + nm.accent})
-            new.latex = self.text[t.start:inner.end]
-            return Node("name", (), t.start, inner.end, value=new)
-        if c in TEXTLIKE:
-            return self.text_command(t)
-        if c == r"\mathcal" or c == r"\mathscr":
-            self.pos += 1
-            raw, s, e = self.raw_group()
-            word = raw.strip()
-            if word in CAL_FAMILIES and self.at("("):
-                return self.distribution(Token("cmd", c, t.start, e), CAL_FAMILIES[word])
-            if len(word) == 1 and word.isalpha():
-                return self._name_node(Name(word, font="cal", latex=self.text[t.start:e + 1]), t.start, e + 1)
-            raise self.error_span(t.start, e + 1, f"cannot read {self.text[t.start:e + 1]}")
-        if c == r"\mathbb":
-            self.pos += 1
-            raw, s, e = self.raw_group()
-            word = raw.strip()
-            end = e + 1 if self.text[e:e + 1] == "}" else e
-            if word == "E":
-                return self.expectation(t, "E", end)
-            if word in ("R", "N", "Z", "C", "Q"):
-                return Node("mathbb", (), t.start, end, value=word)
-            if word == "1":
-                return Node("ones", (), t.start, end, value="indicator")
-            if word == "P":
-                return self.expectation(t, "P", end)
-            raise self.error_span(t.start, end, f"cannot read \\mathbb{{{word}}}")
-        if c in (r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"):
-            self.pos += 1
-            return self.fraction(t)
-        if c == r"\sqrt":
-            self.pos += 1
-            index = None
-            if self.at("["):
-                self.pos += 1
-                index = self.expr()
-                self.expect("]")
-            arg = self.argument()
-            return Node("sqrt", (arg,), t.start, arg.end, extra={"index": index})
-        if name in FUNCTIONS:
-            self.pos += 1
-            return self.function(t, FUNCTIONS[name])
-        if c in (r"\sum", r"\prod"):
-            self.pos += 1
-            return self.big_operator(t, name)
-        if c in (r"\int", r"\iint", r"\oint"):
-            self.pos += 1
-            return self.integral_(t)
-        if c == r"\lim":
-            self.pos += 1
-            return self.limit(t)
-        if c == r"\nabla":
-            self.pos += 1
-            return self.nabla(t)
-        if c == r"\partial":
-            raise self.error(t, r"a lone \partial", hint=r"write \frac{\partial f}{\partial x}")
-        if c in (r"\infty",):
-            self.pos += 1
-            return Node("const", (), t.start, t.end, value="oo")
-        if c in ELLIPSES:
-            self.pos += 1
-            return Node("ellipsis", (), t.start, t.end)
-        if c == r"\langle":
-            self.pos += 1
-            a = self.expr()
-            if not self.at(","):
-                raise self.error(t, r"\langle needs two arguments: \langle a, b \rangle")
-            self.pos += 1
-            b = self.expr()
-            close = self.expect(r"\rangle", opened=t)
-            return Node("inner", (a, b), t.start, close.end)
-        if c == r"\begin":
-            self.pos += 1
-            return self.environment(t)
-        if c in (r"\binom", r"\dbinom", r"\tbinom", r"\choose"):
-            self.pos += 1
-            n = self.argument()
-            k = self.argument()
-            return Node("binom", (n, k), t.start, k.end)
-        if c in (r"\max", r"\min", r"\sup", r"\inf"):
-            self.pos += 1
-            if self.at("_"):
-                raise self.error(t, f"{c}_{{...}} starts an optimisation problem; write it as its own statement",
-                                 hint=r"\max_{x,y}\; f(x,y) \quad \text{s.t.} \quad g(x,y) = 0")
-            if not self.at("(", "{", r"\{"):
-                raise self.error(t, f"{c} needs its arguments in parentheses: {c}(a, b)")
-            open_tok = self.next()
-            closer = {"(": ")", "{": "}", r"\{": r"\}"}[open_tok.text]
-            args, _ = self.arguments(closer, open_tok)
-            return Node("func", tuple(args), t.start, self.toks[self.pos - 1].end, value=name)
-        if c in (r"\emptyset", r"\varnothing"):
-            raise self.error(t, "the empty set cannot be used in an expression")
-        if c == r"\cdot":
-            raise self.error(t, r"a placeholder \cdot with no operand", hint=r"write \sigma(z) with a variable")
-        if c in (r"\hbar", r"\imath", r"\jmath"):
-            raise self.error(t, f"{c} is not supported")
-        if c in (r"\arg",):
-            raise self.error(t, r"\arg\min / \arg\max start an optimisation problem; write it as its own statement")
-        if c in (r"\mid",):
-            raise self.error(t, r"\mid is allowed only inside p(a \mid b) or a distribution's parentheses")
-        if c in (r"\top", r"\intercal"):
-            raise self.error(t, f"{c} must be a superscript", hint=r"write \mathbf{x}^\top")
-        if c in (r"\right", r"\left"):
-            raise self.error(t, f"{c} is not followed by a delimiter")
-        if c == r"\Pr":
-            self.pos += 1
-            return self.expectation(t, "P", t.end)
-        raise self.error(t, f"unknown command {c}", hint=_command_hint(c))
-
-    def _peek_is_two(self) -> bool:
-        t = self.peek(1)
-        if t is None:
-            return False
-        if t.text == "2":
-            return True
-        return False
-
-    def bold(self, t: Token) -> Node:
-        inner_tok = self.peek()
-        if inner_tok is None:
-            raise self.error(t, f"{t.text} needs an argument")
-        if inner_tok.text == "{":
-            raw, s, e = self.raw_group()
-            end = e + 1
-            word = raw.strip()
-        else:
-            self.pos += 1
-            word, s, e = inner_tok.text, inner_tok.start, inner_tok.end
-            end = e
-            if inner_tok.kind == "num" and len(word) > 1:
-                word = word[0]
-        if word.startswith("\\"):
-            g = word[1:].strip()
-            if g in GREEK_LOWER or g in GREEK_UPPER:
-                base = GREEK_LOWER.get(g) or GREEK_UPPER[g]
-                return self._name_node(Name(base, bold=True, greek=True, font="bf", latex=self.text[t.start:end]), t.start, end)
-            raise self.error_span(t.start, end, f"cannot make {word} bold")
-        if word in ("0", "1"):
-            return Node("ones" if word == "1" else "zeros", (), t.start, end)
-        if len(word) == 1 and word.isalpha():
-            font = "vec" if t.text == r"\vec" else "bf"
-            return self._name_node(Name(word, bold=True, font=font, latex=self.text[t.start:end]), t.start, end)
-        raise self.error_span(t.start, end, f"cannot read {self.text[t.start:end]}",
-                              hint="bold names are single letters: \\mathbf{x}, \\boldsymbol{\\mu}")
-
-    def text_command(self, t: Token) -> Node:
-        self.pos += 1
-        raw, s, e = self.raw_group()
-        end = e + 1 if self.text[e:e + 1] == "}" and self.toks[self.pos - 1].text == "}" else e
-        word = raw.replace(r"\,", "").replace(r"\!", "").replace(" ", "").strip()
-        if word in ("d",) and t.text in (r"\mathrm", r"\text", r"\operatorname"):
-            return self._name_node(Name("d", font="rm", latex=self.text[t.start:end]), t.start, end)
-        if word == "e":
-            return Node("const", (), t.start, end, value="E")
-        if word in OPERATOR_WORDS:
-            op = OPERATOR_WORDS[word]
-            if op in ("E", "Var", "Cov", "P", "KL"):
-                return self.expectation(t, op, end)
-            return self.function(Token("cmd", "\\" + word, t.start, end), op)
-        if family_of(word) and self.at("("):
-            return self.distribution(Token("cmd", word, t.start, end), family_of(word))
-        low = word.lower()
-        if low.startswith(("scaled-inv-", "scale-inv-", "scaledinv", "inv-")) and self.at(r"\chi"):
-            self.pos += 1
-            if self.at("^"):
-                self.pos += 1
-                self._skip_arg()
-            fam = "InvChi2" if low.startswith("inv-") else "ScaledInvChi2"
-            return self.distribution(Token("cmd", word, t.start, self.toks[self.pos - 1].end), fam)
-        if len(word) == 1 and word.isalpha():
-            return self._name_node(Name(word, font="rm", latex=self.text[t.start:end]), t.start, end)
-        if word.replace("_", "").isalnum() and self.at("("):
-            # a named user function such as \operatorname{ReLU}(x)
-            return self._name_node(Name(word, font="rm", latex=self.text[t.start:end]), t.start, end)
-        return Node("text", (), t.start, end, value=word)
-
-    def distribution(self, t: Token, family: str) -> Node:
-        if not self.at("("):
-            raise self.error(t, f"the distribution {family} needs its parameters in parentheses")
-        open_tok = self.next()
-        args, given = self.arguments(")", open_tok)
-        close = self.toks[self.pos - 1]
-        return Node("dist", tuple(args), t.start, close.end, value=family, extra={"given": tuple(given)})
-
-    def expectation(self, t: Token, op: str, end: int) -> Node:
-        sub = None
-        if self.at("_"):
-            self.pos += 1
-            sub = self.argument()
-        open_tok = self.peek()
-        if open_tok is None or open_tok.text not in ("[", "(", r"\{"):
-            raise self.error_span(t.start, end, f"{op} needs brackets: {op}[x]")
-        self.pos += 1
-        closer = {"[": "]", "(": ")", r"\{": r"\}"}[open_tok.text]
-        args, given = self.arguments(closer, open_tok)
-        close = self.toks[self.pos - 1]
-        return Node("expect", tuple(args), t.start, close.end, value=op, extra={"sub": sub, "given": tuple(given)})
-
-    def function(self, t: Token, fname: str) -> Node:
-        power = None
-        base = None
-        if self.at("_") and fname in ("log",):
-            self.pos += 1
-            base = self.argument()
-        if self.at("^"):
-            self.pos += 1
-            power = self.argument()
-        if fname in ("sqrt",):
-            arg = self.argument()
-            return Node("sqrt", (arg,), t.start, arg.end, extra={"index": None})
-        arg = self.function_argument(t)
-        node = Node("func", (arg,), t.start, arg.end, value=fname, extra={"base": base})
-        if power is not None:
-            if power.kind == "neg" and power.args[0].kind == "num" and power.args[0].value == "1":
-                node.extra["inverse"] = True
-                return node
-            node = Node("pow", (node, power), t.start, arg.end)
-        return node
-
-    def function_argument(self, t: Token) -> Node:
-        nxt = self.peek()
-        if nxt is None:
-            raise self.error(t, f"{t.text} needs an argument")
-        if nxt.text in ("(", "[", r"\{"):
-            closer = {"(": ")", "[": "]", r"\{": r"\}"}[nxt.text]
-            node = self.paren(nxt.text, closer)
-            if node.kind == "set" and len(node.args) == 1:
-                return Node("paren", node.args, node.start, node.end, value="{")
-            if node.kind == "tuple":
-                return node
-            # \exp(x)^2 squares the function value; handled by the caller's postfix
-            return node
-        if nxt.text in ("|",) or nxt.text in NORM_OPEN:
-            return self.factor()
-        # unparenthesised: \sin x y, \log\det\Sigma, \log \sum_k ...
-        if nxt.kind == "cmd" and (nxt.text[1:] in FUNCTIONS or nxt.text in (r"\sum", r"\prod", r"\operatorname", r"\mathrm")):
-            first = self.factor()
-            if first.kind in ("sum", "prod", "func"):
-                return first
-            node = first
-        else:
-            node = self.factor()
-        while self.can_start_atom():
-            t2 = self.peek()
-            if t2.kind == "cmd" and (t2.text[1:] in FUNCTIONS or t2.text in (r"\sum", r"\prod", r"\int", r"\frac", r"\operatorname", r"\mathrm", r"\text", r"\left", r"\nabla", r"\sqrt")):
-                break
-            if t2.text in ("(", "[") and node.kind in ("num", "name"):
-                break
-            if self.integral and self._differential_ahead():
-                break
-            rhs = self.factor()
-            node = Node("mul", (node, rhs), node.start, rhs.end, value="juxt")
-        return node
-
-    def fraction(self, t: Token) -> Node:
-        num_start = self.pos
-        deriv = self._try_derivative(t)
-        if deriv is not None:
-            return deriv
-        self.pos = num_start
-        num = self.argument()
-        den = self.argument()
-        return Node("frac", (num, den), t.start, den.end)
-
-    def _group_tokens(self) -> tuple[int, int] | None:
-        """Token index range of the next {...} group (exclusive of braces), or None."""
-        if not self.at("{"):
-            return None
-        depth = 0
-        for i in range(self.pos, len(self.toks)):
-            tx = self.toks[i].text
-            if tx == "{":
-                depth += 1
-            elif tx == "}":
-                depth -= 1
-                if depth == 0:
-                    return self.pos + 1, i
-        return None
-
-    def _d_marker(self, i: int, stop: int) -> tuple[str, int] | None:
-        """At token i: d, \\mathrm{d}, \\partial, \\text{d}, \\operatorname{d} -> (kind, next index)."""
-        if i >= stop:
-            return None
-        tk = self.toks[i]
-        if tk.text == r"\partial":
-            return "partial", i + 1
-        if tk.text == "d" and tk.kind == "letter":
-            return "d", i + 1
-        if tk.text in (r"\mathrm", r"\text", r"\operatorname", r"\mathit") and i + 3 <= stop and \
-                self.toks[i + 1].text == "{" and self.toks[i + 2].text == "d" and self.toks[i + 3].text == "}":
-            return "d", i + 4
-        if tk.text in (r"\mathrm", r"\text") and i + 1 < stop and self.toks[i + 1].text == "d":
-            return "d", i + 2
-        return None
-
-    def _try_derivative(self, t: Token) -> Node | None:
-        rng = self._group_tokens()
-        if rng is None:
-            return None
-        a, b = rng
-        mark = self._d_marker(a, b)
-        if mark is None:
-            return None
-        kind, i = mark
-        # numerator: d^k [f]
-        sub = Reader(self.text, [])
-        sub.toks = self.toks[i:b]
-        sub.end_offset = self.toks[b].start
-        order = None
-        if sub.at("^"):
-            sub.pos += 1
-            order = sub.argument()
-        func = None
-        if not sub.done():
-            try:
-                func = sub.expr()
-            except ParseError:
-                return None
-            if not sub.done():
-                return None
-        self.pos = b + 1
-        den = self._group_tokens()
-        if den is None:
-            if self.peek() is None:
-                return None
-            return None
-        c, d = den
-        variables = []
-        j = c
-        while j < d:
-            m = self._d_marker(j, d)
-            if m is None or m[0] != kind and not (kind == "d" and m[0] == "d"):
-                return None
-            j = m[1]
-            vs = Reader(self.text, [])
-            vs.toks = self.toks[j:d]
-            vs.end_offset = self.toks[d].start
-            try:
-                var = vs.postfix(vs.atom())
-            except ParseError:
-                return None
-            power = None
-            if var.kind == "pow":
-                var, power = var.args
-            if var.kind == "tuple" and all(a.kind == "name" for a in var.args) and power is None:
-                variables.extend((a, None) for a in var.args)
-                j += vs.pos
-                continue
-            if var.kind != "name":
-                return None
-            variables.append((var, power))
-            j += vs.pos
-        if not variables:
-            return None
-        self.pos = d + 1
-        end = self.toks[d].end
-        node = Node("deriv", (), t.start, end, value=kind,
-                    extra={"func": func, "order": order, "vars": tuple(variables), "operand": None})
-        if func is not None:
-            node.extra["operand"] = None
-        return node
-
-    def big_operator(self, t: Token, which: str) -> Node:
-        lower = upper = None
-        while self.at("_", "^"):
-            tok = self.next()
-            if tok.text == "_":
-                lower = self.argument()
-            else:
-                upper = self.argument()
-        if lower is None:
-            raise self.error(t, f"\\{which} needs an index: \\{which}_{{i=1}}^{{N}}")
-        index_names = _bound_names(lower)
-        body = self.term()
-        if which == "sum" and index_names:
-            while self.at("+", "-"):
-                save = self.pos
-                op = self.next()
-                try:
-                    nxt = self.term()
-                except ParseError:
-                    self.pos = save
-                    break
-                if _mentions(nxt, index_names):
-                    body = Node("add" if op.text == "+" else "sub", (body, nxt), body.start, nxt.end, value=op.text)
-                else:
-                    self.pos = save
-                    break
-        return Node(which, (body,), t.start, body.end, extra={"lower": lower, "upper": upper})
-
-    def integral_(self, t: Token) -> Node:
-        lower = upper = None
-        while self.at("_", "^"):
-            tok = self.next()
-            if tok.text == "_":
-                lower = self.argument()
-            else:
-                upper = self.argument()
-        self.integral += 1
-        try:
-            body = self.expr()
-        finally:
-            self.integral -= 1
-        variables = []
-        while self.peek() is not None and self._differential_ahead():
-            if self.at("d"):
-                self.pos += 1
-            else:
-                self.pos += 4
-            var = self.postfix(self.atom())
-            variables.append(var)
-        if not variables:
-            raise self.error(t, "an integral without its differential", hint=r"end it with dx: \int_0^1 x^2 \, dx")
-        return Node("int", (body,), t.start, variables[-1].end, extra={"lower": lower, "upper": upper, "vars": tuple(variables)})
-
-    def limit(self, t: Token) -> Node:
-        if not self.at("_"):
-            raise self.error(t, r"\lim needs a subscript: \lim_{x \to 0}")
-        self.pos += 1
-        sub = self.argument()
-        body = self.term()
-        return Node("lim", (body,), t.start, body.end, extra={"sub": sub})
-
-    def nabla(self, t: Token) -> Node:
-        sub = power = None
-        while self.at("_", "^"):
-            tok = self.next()
-            if tok.text == "_":
-                sub = self.argument()
-            else:
-                power = self.argument()
-        end = self.toks[self.pos - 1].end
-        return Node("nabla", (), t.start, end, extra={"sub": sub, "power": power, "operand": None})
-
-    def environment(self, t: Token) -> Node:
-        raw, s, e = self.raw_group()
-        env = raw.strip()
-        if env not in ("bmatrix", "pmatrix", "matrix", "vmatrix", "Bmatrix", "smallmatrix", "array"):
-            raise self.error_span(t.start, e + 1, f"the environment {env!r} is not supported here",
-                                  hint="use bmatrix or pmatrix for matrices")
-        if env == "array" and self.at("{"):
-            self.raw_group()
-        rows, row = [], []
-        while True:
-            if self.peek() is None:
-                raise self.error(t, f"\\begin{{{env}}} is not closed", hint=f"end it with \\end{{{env}}}")
-            if self.at(r"\end"):
-                end_tok = self.next()
-                raw2, s2, e2 = self.raw_group()
-                if raw2.strip() != env:
-                    raise self.error_span(end_tok.start, e2 + 1, f"\\end{{{raw2.strip()}}} does not match \\begin{{{env}}}")
-                if row:
-                    rows.append(row)
-                break
-            cell = self.expr()
-            row.append(cell)
-            if self.at("&"):
-                self.pos += 1
-                continue
-            if self.at("\\\\"):
-                self.pos += 1
-                rows.append(row)
-                row = []
-                continue
-            if not self.at(r"\end"):
-                tk = self.peek()
-                if tk is None:
-                    raise self.error(t, f"\\begin{{{env}}} is not closed", hint=f"end it with \\end{{{env}}}")
-                raise self.error(tk, f"expected & or \\\\ in the matrix, found {tk.text!r}")
-        rows = [r for r in rows if r]
-        if not rows:
-            raise self.error(t, "an empty matrix")
-        width = len(rows[0])
-        for r in rows:
-            if len(r) != width:
-                raise self.error_span(r[0].start, r[-1].end, f"this row has {len(r)} entries, the first has {width}")
-        return Node("matrix", tuple(tuple(r) for r in rows), t.start, e2 + 1, value=env)
-
-
-GREEK_CMDS = {"\\" + g for g in list(GREEK_LOWER) + list(GREEK_UPPER)}
-
-
-def _flat_subscript(raw: str) -> str:
-    out = raw.strip()
-    for w in (r"\mathrm", r"\text", r"\mathbf", r"\boldsymbol", r"\operatorname", r"\mathit", r"\bm"):
-        out = out.replace(w, "")
-    for ch in "{} \\,":
-        out = out.replace(ch, "")
-    return out
-
-
-def _bound_names(lower: Node) -> set:
-    """Names bound by a big operator's subscript: ``i=1`` -> {i}, ``i`` -> {i}, ``i,j`` -> {i, j}."""
-    out = set()
-    node = lower
-    if node.kind == "rel":
-        node = node.args[0]
-    if node.kind == "name":
-        out.add(node.value.ident)
-    elif node.kind == "tuple":
-        for a in node.args:
-            if a.kind == "name":
-                out.add(a.value.ident)
-    elif node.kind == "mul":
-        for n in walk(node):
-            if n.kind == "name":
-                out.add(n.value.ident)
-    return out
-
-
-def _mentions(node: Node, names: set) -> bool:
-    for n in walk(node):
-        if n.kind == "name":
-            nm = n.value
-            if nm.ident in names:
-                return True
-            if nm.sub is not None:
-                for m in walk(nm.sub):
-                    if m.kind == "name" and m.value.ident in names:
-                        return True
-            if nm.subtext and all(ch in names for ch in nm.subtext):
-                return True
-    return False
-
-
-def _command_hint(c: str) -> str | None:
-    known = {r"\Var": r"write \operatorname{Var}[x]", r"\tr": r"write \operatorname{tr}(A)",
-             r"\diag": r"write \operatorname{diag}(x)", r"\softmax": r"write \operatorname{softmax}(z)",
-             r"\argmin": r"write \operatorname*{arg\,min}_{x} as its own statement",
-             r"\argmax": r"write \operatorname*{arg\,max}_{x} as its own statement",
-             r"\E": r"write \mathbb{E}[x]", r"\Tr": r"write \operatorname{tr}(A)",
-             r"\R": r"write \mathbb{R}", r"\transpose": r"write ^\top"}
-    return known.get(c, "check the spelling, or write the function as \\operatorname{name}")

@@ -46,7 +46,11 @@ def depth_scan(tokens: list[Token]):
             depth += 1
 
 
-def split_statements(tokens: list[Token]) -> list[list[Token]]:
+POINT_WORDS = {"about", "at", "around", "near", "about the point", "at the point"}
+CONNECTIVES = {"for", "where", "with", "and", "if", "given", "for all", "such that"}
+
+
+def split_statements(tokens: list[Token], text: str = "") -> list[list[Token]]:
     pieces: list[list[Token]] = []
     cur: list[Token] = []
     n = len(tokens)
@@ -64,6 +68,22 @@ def split_statements(tokens: list[Token]) -> list[list[Token]]:
         if top:
             if t.kind == "nl" or t.text == ";" or t.text == "\\\\" or t.text == r"\qquad":
                 sep = True
+            elif text and cur and t.text in (r"\text", r"\mathrm", r"\textrm", r"\mbox"):
+                w = text_word(tokens, i, text)
+                if w is not None and w[0].strip().lower().rstrip(":,") in POINT_WORDS:
+                    # f(x) = ... \quad \text{about } x = 0: the point is its own statement
+                    if any(tok.kind not in ("space", "nl") for tok in cur):
+                        pieces.append(cur)
+                    cur = [t]
+                    i += 1
+                    continue
+                if w is not None and w[0].strip().lower().rstrip(":,") in CONNECTIVES:
+                    # f(x) = x^2 \quad \text{for} \quad x > 0: two statements
+                    if any(tok.kind not in ("space", "nl") for tok in cur):
+                        pieces.append(cur)
+                    cur = []
+                    i = w[1]
+                    continue
             elif t.text == "," and i + 1 < n and tokens[i + 1].kind == "space":
                 # ",\ " separates unless an ellipsis follows (i = 1,\, \dots,\, N)
                 j = i + 1

@@ -15,7 +15,6 @@ from ..errors import ParseError
 from ..problem import (
     Claim, Constraint, Declaration, Definition, ExpressionStatement, Problem, SymbolInfo, Substitution,
 )
-from .lexer import line_of
 
 __all__ = ["parse_sympy", "looks_like_sympy"]
 
@@ -147,9 +146,32 @@ def parse_sympy(text: str) -> Problem:
                 statements.append(Declaration(**info, names=(str(lhs),), relation=relation))
             else:
                 statements.append(Constraint(**info, relation=relation))
+    # x > 0 written in the cell: the symbol is positive everywhere (one name, one symbol)
+    assume = {}
+    for st in statements:
+        if isinstance(st, Declaration) and isinstance(st.relation, (sympy.StrictGreaterThan, sympy.GreaterThan)) \
+                and st.relation.rhs == 0 and isinstance(st.relation.lhs, sympy.Symbol):
+            kind = "positive" if isinstance(st.relation, sympy.StrictGreaterThan) else "nonnegative"
+            assume[st.relation.lhs] = sympy.Symbol(st.relation.lhs.name, real=True, **{kind: True})
+    if assume:
+        def fix(v):
+            if isinstance(v, sympy.Rel):
+                return type(v)(fix(v.lhs), fix(v.rhs), evaluate=False)
+            return v.xreplace(assume) if isinstance(v, sympy.Basic) else (
+                tuple(fix(x) for x in v) if isinstance(v, tuple) else v)
+        for st in statements:
+            for fld in ("expr", "args", "relation", "lhs", "rhs", "target"):
+                if hasattr(st, fld):
+                    setattr(st, fld, fix(getattr(st, fld)))
+            if hasattr(st, "_lhs"):
+                st._lhs = fix(st._lhs)
+        for old_sym, new_sym in assume.items():
+            local[old_sym.name] = new_sym
     for name, s in local.items():
         if isinstance(s, sympy.Symbol):
-            symbols[name] = SymbolInfo(name=name, latex=name, kind="scalar", symbol=s)
+            props = frozenset({"positive"} if s.is_positive else {"nonnegative"} if s.is_nonnegative else set())
+            symbols[name] = SymbolInfo(name=name, latex=name, kind="scalar", symbol=s, properties=props,
+                                       source="declaration" if props else "convention")
     for st in statements:
         if isinstance(st, Definition):
             symbols[st.name] = SymbolInfo(name=st.name, latex=st.name, kind="function",

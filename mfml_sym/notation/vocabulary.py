@@ -28,7 +28,9 @@ OPERATOR_WORDS = {
     "exp": "exp", "log": "log", "ln": "log", "det": "det", "logdet": "logdet", "erf": "erf",
     "sin": "sin", "cos": "cos", "tanh": "tanh", "vec": "vec", "rank": "rank",
     "Var": "Var", "var": "Var", "Cov": "Cov", "cov": "Cov", "E": "E", "KL": "KL",
-    "Tanh": "tanh", "abs": "abs", "sqrt": "sqrt",
+    "Tanh": "tanh", "abs": "abs", "sqrt": "sqrt", "Abs": "abs", "atan": "atan", "asin": "asin",
+    "acos": "acos", "arctan": "atan", "arcsin": "asin", "arccos": "acos", "sinh": "sinh", "cosh": "cosh",
+    "tan": "tan", "erfc": "erfc", "sech": "sech", "csch": "csch",
 }
 OBJECTIVE_WORDS = {
     "argmin": "min", "argmax": "max", "arg min": "min", "arg max": "max", "min": "min",

@@ -23,7 +23,7 @@ from ..budget import BudgetExceeded, bounded, settings, time_budget
 from ..errors import MfmlError
 from .checks import _fd_grad, _trusted, make_checker
 from .classify import classify
-from .globality import bounded_closure, convexity, face_values, slater_point, unbounded_path
+from .globality import bounded_closure, convexity, face_values, farkas_certificate, slater_point, unbounded_path
 from .kkt import kkt_points, lagrangian, licq_failure_points, multiplier_symbols
 from .model import Candidate, LagrangeResult, OptimisationProblem, build_problem
 from .numeric import NumericProblem, min_violation, multistart, numeric_multipliers
@@ -77,8 +77,7 @@ def solve(problem: OptimisationProblem, timeout=None, check=True, steps=True, nu
                                "numeric candidates only")
         _after_overrun(problem, result, numeric_starts)
     result.elapsed = time.monotonic() - started
-    if result.status in ("optimal", "optimal_no_kkt", "unbounded", "infeasible"):
-        result.add_check(make_checker(result, numeric_starts))
+    result.add_check(make_checker(result, numeric_starts))
     if check and result.status != "unknown":
         report = result.check()
         if not report.passed:
@@ -200,7 +199,9 @@ def _best(problem, cands, samples):
     """Candidates with the smallest F (ties kept), comparing at every parameter sample."""
     if not cands:
         return []
-    table = np.array([[_F_at(problem, c, s) for s in samples] for c in cands])
+    # a candidate that exists only under a parameter condition competes only where it holds
+    table = np.array([[_F_at(problem, c, s) if (c.condition is True or decide(c.condition, [s]) is not False)
+                       else np.inf for s in samples] for c in cands])
     table = np.where(np.isfinite(table), table, np.inf)
     best_rows = []
     for j in range(table.shape[1]):
@@ -210,7 +211,47 @@ def _best(problem, cands, samples):
     common = set.intersection(*best_rows)
     if not common:
         return None  # the best candidate depends on the parameters
-    return [cands[i] for i in sorted(common)]
+    best = [cands[i] for i in sorted(common)]
+    if problem.parameters:
+        # sampled agreement is not enough when the parameters' domain allows the other order
+        for c in cands:
+            if c in best:
+                continue
+            diff = _F_sym(problem, best[0]) - _F_sym(problem, c)
+            if decide(sp.Le(diff, 0), samples) is not True:
+                return None
+    return best
+
+
+def _F_sym(problem, cand):
+    return problem.F.subs({v: cand.point[str(v)] for v in problem.variables})
+
+
+def _piecewise_by_comparison(problem, result, cands, why) -> bool:
+    """Compact parametric problem whose best candidate depends on the parameters: a Piecewise optimum."""
+    pieces = []
+    for i, c in enumerate(cands):
+        conds = [] if c.condition is True else [c.condition]
+        for j, d in enumerate(cands):
+            if j != i:
+                conds.append(sp.Le(_F_sym(problem, c) - _F_sym(problem, d), 0))
+        cond = _simplify_condition(sp.And(*conds)) if conds else sp.true
+        if cond is not sp.false:
+            pieces.append((c, cond))
+    if not pieces:
+        return False
+    def pw(get):
+        return sp.Piecewise(*[(get(c), cond) for c, cond in pieces])
+    names = list(cands[0].point)
+    point = {n: pw(lambda c, n=n: c.point[n]) for n in names}
+    mult = None
+    if all(c.multipliers is not None for c, _ in pieces):
+        mult = {k: pw(lambda c, k=k: c.multipliers[k]) for k in cands[0].multipliers}
+    opt = Candidate(point=point, multipliers=mult, value=pw(lambda c: c.value), kind=cands[0].kind,
+                    note="which candidate is best depends on the parameters")
+    _set_optimum(problem, result, [opt], proven=True,
+                 why=why + "; which candidate is best depends on the parameters, hence a piecewise answer")
+    return True
 
 
 def _verdict(problem: OptimisationProblem, result: LagrangeResult, samples, starts) -> None:
@@ -264,27 +305,35 @@ def _verdict(problem: OptimisationProblem, result: LagrangeResult, samples, star
             _set_optimum(problem, result, best, proven=True,
                          why=why + f"; the best candidate value is the optimum{face_note}")
             return
+        if best is None and problem.parameters and (compact or coercive):
+            if _piecewise_by_comparison(problem, result, cands,
+                                        "the optimum is attained at a candidate (bounded feasible or sublevel set)"):
+                return
         if best is None:
             result.warnings.append("the best candidate depends on the parameter values")
     cert = unbounded_path(problem, samples)
     if cert:
-        result.status = "unbounded"
-        result.certificate = cert
-        result.optimal_value = -sp.oo if problem.sense == "min" else sp.oo
-        path = ", ".join(f"{k} = {v}" for k, v in cert["path"].items())
-        word = "below" if problem.sense == "min" else "above"
-        result.justification = f"no global {'minimum' if problem.sense == 'min' else 'maximum'}: the objective is unbounded {word} on the feasible set ({path}, t -> oo)"
-        result.proven = cert["limit"] == "exact"
-        result.warnings.append(result.justification)
-        local = [c for c in cands if c.kind in ("minimum", "maximum")]
-        if local:
-            result.warnings.append("the candidates are only local: " + "; ".join(
-                f"({', '.join(str(v) for v in c.point.values())}) is a local {c.kind}" for c in local))
+        _set_unbounded(problem, result, cert, cands)
         return
     if not cands:
         _infeasible_or_unknown(problem, result, samples, starts)
         return
     _numeric_verdict(problem, result, starts, samples)
+
+
+def _set_unbounded(problem, result, cert, cands) -> None:
+    result.status = "unbounded"
+    result.certificate = cert
+    result.optimal_value = -sp.oo if problem.sense == "min" else sp.oo
+    path = ", ".join(f"{k} = {v}" for k, v in cert["path"].items())
+    word = "below" if problem.sense == "min" else "above"
+    result.justification = f"no global {'minimum' if problem.sense == 'min' else 'maximum'}: the objective is unbounded {word} on the feasible set ({path}, t -> oo)"
+    result.proven = cert["limit"] == "exact"
+    result.warnings.append(result.justification)
+    local = [c for c in cands if c.kind in ("minimum", "maximum")]
+    if local:
+        result.warnings.append("the candidates are only local: " + "; ".join(
+            f"({', '.join(str(v) for v in c.point.values())}) is a local {c.kind}" for c in local))
 
 
 def _simplify_condition(cond):
@@ -338,6 +387,25 @@ def _infeasible_or_unknown(problem, result, samples, starts) -> None:
         result.justification = "the equality constraints have no common solution (Gröbner basis {1})"
         result.warnings.append("infeasible: " + result.justification)
         return
+    farkas = farkas_certificate(problem)
+    if farkas:
+        result.status = "infeasible"
+        result.proven = True
+        ws = ", ".join(str(w) for w in farkas["weights"])
+        result.justification = (f"adding the constraints with weights ({ws}) gives 0 ≤ {farkas['sum']} "
+                                "(Farkas' lemma): no point satisfies them all")
+        result.warnings.append("infeasible: " + result.justification)
+        return
+    if len(problem.equalities) == 1 and not problem.inequalities and not problem.positive and not problem.parameters:
+        sign = _sign_everywhere(problem.equalities[0], problem.variables)
+        if sign:
+            result.status = "infeasible"
+            result.proven = True
+            result.justification = (f"{problem.equalities[0]} is {sign} for every real point (its global "
+                                    f"{'minimum' if sign == 'positive' else 'maximum'} found by the same method), "
+                                    "so it never vanishes")
+            result.warnings.append("infeasible: " + result.justification)
+            return
     npb = NumericProblem(problem, samples[0])
     best, _ = min_violation(npb, problem.box or (-5.0, 5.0), count=starts)
     if best > 1e-8:
@@ -347,7 +415,27 @@ def _infeasible_or_unknown(problem, result, samples, starts) -> None:
         result.warnings.append("infeasible: " + result.justification)
         return
     result.status = "unknown"
-    result.warnings.append("no candidate found and no certificate of unboundedness or infeasibility")
+    where = ("on the boundary of the open domain " + ", ".join(f"{v} > 0" for v in sorted(problem.positive, key=str))
+             + " or ") if problem.positive else ""
+    result.warnings.append(
+        "no KKT point, no point where constraint qualification fails, and no feasible path to infinity was found: "
+        f"the infimum/supremum may be approached {where}at infinity without being attained")
+
+
+def _sign_everywhere(h, variables) -> str | None:
+    """'positive' / 'negative' when h has that sign on all of R^n (proven by solving min h / max h)."""
+    for sense, word in (("min", "positive"), ("max", "negative")):
+        sub = build_problem(sense, h, variables)
+        inner = LagrangeResult(sub)
+        try:
+            _solve(sub, inner, 8, 5.0)
+        except (MfmlError, ValueError, TypeError):
+            continue
+        if inner.status == "optimal" and inner.proven and not inner.optimal_value.free_symbols:
+            v = inner.optimal_value
+            if (v > 0) == True and word == "positive" or (v < 0) == True and word == "negative":  # noqa: E712
+                return word
+    return None
 
 
 def _numeric_verdict(problem, result, starts, samples=None) -> None:
@@ -368,6 +456,10 @@ def _numeric_verdict(problem, result, starts, samples=None) -> None:
         found = [_trusted(problem, samples[0], npb, found, Fbest, 1 + abs(Fbest))]
         slack = 10.0 * float(np.linalg.norm(_fd_grad(npb.F, found[0][0]))) * float(np.sqrt(found[0][2]))
     if found and found[0][1] < Fbest - max(1e-6 * (1 + abs(Fbest)), slack):
+        cert = unbounded_path(problem, samples, hint=found[0][0])
+        if cert:
+            _set_unbounded(problem, result, cert, result.candidates)
+            return
         result.status = "unknown"
         result.warnings.append(
             f"no optimum established: a numeric search found f = {problem.user_value(found[0][1]):.6g}, better than "

@@ -75,6 +75,16 @@ def lagrange(text_or_problem: Any, sense: str | None = None, timeout: float | No
             parsed = parse(text_or_problem)
         else:
             parsed = text_or_problem
+        from .matrix_form import has_symbolic_dimension, solve_matrix_problem
+
+        if has_symbolic_dimension(parsed) and not parsed.data:
+            result = solve_matrix_problem(parsed, sense)
+            result.title = title
+            if check:
+                report = result.check()
+                if not report.passed:
+                    result.warnings.insert(0, "NUMERIC CHECK FAILED: " + report.summary())
+            return result
         try:
             problem = problem_from_statements(parsed, sense)
         except MfmlError:

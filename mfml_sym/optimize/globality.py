@@ -61,9 +61,11 @@ def _psd_exact(H: sp.Matrix) -> bool | None:
     return None
 
 
-def _convex_expr(expr, variables, positive, samples) -> tuple[bool | None, bool]:
-    """(convex?, proven?) for ``expr`` in ``variables``."""
+def _convex_expr(expr, variables, positive, samples, Z=None) -> tuple[bool | None, bool]:
+    """(convex?, proven?) for ``expr`` in ``variables`` -- on the affine set with direction basis ``Z``."""
     H = sp.hessian(expr, variables)
+    if Z is not None:
+        H = Z.T * H * Z  # convexity along the affine feasible set only (second derivative on its directions)
     H = H.applyfunc(lambda e: sp.simplify(e) if sp.count_ops(e) < 60 else e)
     if not (H.free_symbols & set(variables)):
         verdicts = []
@@ -112,17 +114,36 @@ def convexity(problem: OptimisationProblem, samples) -> tuple[bool, bool, str]:
     for h in problem.equalities:
         if any(sp.diff(h, v, w) != 0 for v in x for w in x):
             return False, True, f"the equality constraint {h} = 0 is not affine"
+    Z = None
+    if problem.equalities:
+        A = sp.Matrix([[sp.diff(h, v) for v in x] for h in problem.equalities])
+        basis = A.nullspace()
+        if not basis:
+            return True, True, "the equality constraints fix a single point: a convex problem"
+        Z = sp.Matrix.hstack(*basis).applyfunc(sp.simplify)
     conv, proof = _convex_expr(problem.F, x, problem.positive, samples)
+    if not (conv and proof) and Z is not None:
+        conv_z, proof_z = _convex_expr(problem.F, x, problem.positive, samples, Z)
+        if conv_z and (proof_z or not conv):
+            conv, proof = conv_z, proof_z
+        elif conv_z is False and conv is not True:
+            conv, proof = False, proof_z
     if conv is not True:
         what = "convex" if problem.sense == "min" else "concave"
         return False, bool(proof), f"the objective is not {'shown ' if conv is None else ''}{what}"
     proven = proof
     for g in problem.inequalities:
         c, p = _convex_expr(g, x, problem.positive, samples)
+        if not (c and p) and Z is not None:
+            cz, pz = _convex_expr(g, x, problem.positive, samples, Z)
+            if cz and (pz or not c):
+                c, p = cz, pz
         if c is not True:
             return False, bool(p), f"the constraint {g} <= 0 is not {'shown ' if c is None else ''}convex"
         proven &= p
-    return True, proven, "convex problem: convex objective (in minimisation form), affine equalities, convex inequalities"
+    where = " on the affine set of the equality constraints" if Z is not None else ""
+    return True, proven, (f"convex problem: the objective (in minimisation form) and the inequality constraints "
+                          f"are convex{where}, the equalities affine")
 
 
 def _leading_form_pd(expr, variables):
@@ -247,41 +268,67 @@ def _rays(k: int, positive_flags):
     return [d for d in dirs if all(not (positive_flags[i] and d[i] < 0) for i in range(k))]
 
 
-def unbounded_path(problem: OptimisationProblem, samples, seconds: float = 8.0) -> dict | None:
+def unbounded_path(problem: OptimisationProblem, samples, seconds: float = 8.0, hint=None) -> dict | None:
     """A feasible path ``x(t)``, ``t -> +oo``, along which the objective goes to its bad infinity."""
     x = list(problem.variables)
-    m = len(problem.equalities)
     t = sp.Symbol("t", positive=True)
     param_free = not problem.parameters
+    # the equalities, and optionally one inequality held active, are solved for some variables
+    systems = [list(problem.equalities)]
+    systems += [list(problem.equalities) + [g] for g in problem.inequalities if len(problem.equalities) + 1 <= len(x)]
     try:
         with time_budget(seconds, step="looking for a feasible path to infinity"):
-            for dep in itertools.combinations(x, m):
-                if m:
-                    sols = sp.solve(list(problem.equalities), list(dep), dict=True)
-                else:
-                    sols = [{}]
-                for sol in sols:
-                    if set(sol) != set(dep):
-                        continue
-                    free = [v for v in x if v not in dep]
-                    flags = [v in problem.positive for v in free]
-                    for d in _rays(len(free), flags):
-                        for base in (0, 1):
-                            path = {}
-                            for v, di in zip(free, d):
-                                start = 1 if (v in problem.positive or base) else 0
-                                path[v] = start + di * t if di else sp.Integer(start)
-                            full = {v: sp.simplify(sol[v].subs(path)) for v in dep}
-                            full.update(path)
-                            cert = _check_path(problem, full, t, samples, param_free)
-                            if cert:
-                                return {"path": {str(v): full[v] for v in x}, "parameter": t,
-                                        "direction": "t -> +oo", "limit": cert}
+            for cert in _paths(problem, systems, x, t, samples, param_free, hint):
+                return cert
     except BudgetExceeded:
         return None
     except (NotImplementedError, ValueError, TypeError):
         return None
     return None
+
+
+def _hint_direction(hint, idx):
+    """A direction with small rational entries close to a far-away numeric point's free coordinates."""
+    vals = np.array([hint[i] for i in idx], dtype=float)
+    scale = np.max(np.abs(vals))
+    if not np.isfinite(scale) or scale == 0:
+        return None
+    return [sp.nsimplify(round(v / scale, 2), rational=True) for v in vals]
+
+
+def _paths(problem, systems, x, t, samples, param_free, hint=None):
+    for eqs in systems:
+        m = len(eqs)
+        for dep in itertools.combinations(x, m):
+            if m:
+                try:
+                    sols = sp.solve(eqs, list(dep), dict=True)
+                except (NotImplementedError, ValueError, TypeError):
+                    continue
+            else:
+                sols = [{}]
+            for sol in sols:
+                if set(sol) != set(dep):
+                    continue
+                free = [v for v in x if v not in dep]
+                flags = [v in problem.positive for v in free]
+                rays = _rays(len(free), flags)
+                if hint is not None:
+                    hd = _hint_direction(hint, [x.index(v) for v in free])
+                    if hd is not None:
+                        rays = [hd] + rays
+                for d in rays:
+                    for base in (0, 1):
+                        path = {}
+                        for v, di in zip(free, d):
+                            start = 1 if (v in problem.positive or base) else 0
+                            path[v] = start + di * t if di else sp.Integer(start)
+                        full = {v: sp.simplify(sol[v].subs(path)) for v in dep}
+                        full.update(path)
+                        cert = _check_path(problem, full, t, samples, param_free)
+                        if cert:
+                            yield {"path": {str(v): full[v] for v in x}, "parameter": t,
+                                   "direction": "t -> +oo", "limit": cert}
 
 
 def _check_path(problem, path, t, samples, exact: bool):
@@ -345,3 +392,43 @@ def slater_point(problem: OptimisationProblem, sample) -> tuple[bool, float]:
         if other < 1e-8:
             best = min(best, float(np.max(gsel(xs))))
     return best < -1e-7, best
+
+
+def farkas_certificate(problem: OptimisationProblem) -> dict | None:
+    """Exact proof that linear constraints ``A x = b, G x <= h`` have no solution (Farkas' lemma).
+
+    Multipliers ``u`` (free) and ``v >= 0`` with ``A^T u + G^T v = 0`` and ``b^T u + h^T v < 0``: adding
+    the constraints with these weights gives ``0 <= b^T u + h^T v < 0``. Found by an LP, then rounded to
+    rationals and verified in exact arithmetic (so the proof does not rest on floating point).
+    """
+    x = list(problem.variables)
+    if problem.parameters or problem.positive:
+        return None
+    rows = []
+    for kind, c in [("eq", h) for h in problem.equalities] + [("le", g) for g in problem.inequalities]:
+        try:
+            poly = sp.Poly(sp.expand(c), *x)
+        except sp.PolynomialError:
+            return None
+        if poly.total_degree() > 1:
+            return None
+        coeffs = [poly.coeff_monomial(v) for v in x]
+        rhs = -poly.coeff_monomial(1)
+        rows.append((kind, coeffs, rhs))
+    if not rows:
+        return None
+    k = len(rows)
+    M = np.array([[float(r[1][j]) for r in rows] for j in range(len(x))])  # columns = constraints
+    rhs = np.array([float(r[2]) for r in rows])
+    bounds = [(-1.0, 1.0) if r[0] == "eq" else (0.0, 1.0) for r in rows]
+    res = linprog(rhs, A_eq=M, b_eq=np.zeros(len(x)), bounds=bounds, method="highs")
+    if res.status != 0 or res.fun > -1e-9:
+        return None
+    weights = [sp.nsimplify(w, rational=True, tolerance=1e-9) for w in res.x]
+    combo = [sum(weights[i] * rows[i][1][j] for i in range(k)) for j in range(len(x))]
+    total = sum(weights[i] * rows[i][2] for i in range(k))
+    if any(c != 0 for c in combo) or not total < 0:
+        return None
+    if any(w < 0 for w, r in zip(weights, rows) if r[0] == "le"):
+        return None
+    return {"weights": weights, "sum": total}

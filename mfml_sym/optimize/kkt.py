@@ -192,10 +192,27 @@ def _family_member(problem, point, mult, active, mus, free, samples):
 
 def _tidy(value):
     value = sp.sympify(value)
+    if value.has(sp.CRootOf) or value.atoms(sp.Float):
+        return value  # exact algebraic numbers of high degree: simplify only slows down
     simpler = bounded(sp.simplify, value, seconds=1.0, fallback=value)
-    if sp.count_ops(simpler) <= sp.count_ops(value):
+
+    def odd_powers(e):  # x**(1/3 - sqrt(13)/6): what simplify makes of p log p terms
+        return sum(1 for a in e.atoms(sp.Pow) if not a.exp.is_Rational)
+
+    if sp.count_ops(simpler) <= sp.count_ops(value) and odd_powers(simpler) <= odd_powers(value):
         value = simpler
     return value
+
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def pretty(symbol) -> str:
+    """``mu_2`` -> ``μ₂``, ``lambda`` -> ``λ`` for plain-text reasons."""
+    name = str(symbol)
+    head, _, tail = name.partition("_")
+    head = {"lambda": "λ", "mu": "μ"}.get(head, head)
+    return head + (tail.translate(_SUB) if tail.isdigit() else ("_" + tail if tail else ""))
 
 
 def _verdict(problem, point, mult, active, mus, samples):
@@ -211,7 +228,7 @@ def _verdict(problem, point, mult, active, mus, samples):
         mu = mult[mus[j]]
         d = decide(sp.Ge(mu, 0), samples)
         if d is False:
-            return f"discarded: {mus[j]} = {mu} < 0 (dual feasibility fails)", False, False
+            return f"discarded: {pretty(mus[j])} = {mu} < 0 (dual feasibility fails)", False, False
         if d is None:
             conditions.append(sp.Ge(mu, 0))
     for k, g in enumerate(problem.inequalities):
@@ -220,7 +237,7 @@ def _verdict(problem, point, mult, active, mus, samples):
         gk = g.subs(point)
         d = decide(sp.Le(gk, 0), samples)
         if d is False:
-            return f"discarded: violates constraint {k + 1} ({g} <= 0 gives {_tidy(gk)} > 0)", False, False
+            return f"discarded: violates constraint {k + 1} ({g} ≤ 0 gives {_tidy(gk)} > 0)", False, False
         if d is None:
             conditions.append(sp.Le(gk, 0))
     if conditions:

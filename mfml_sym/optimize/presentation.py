@@ -8,6 +8,8 @@ from __future__ import annotations
 import sympy as sp
 
 from .model import LagrangeResult, OptimisationProblem
+from .kkt import pretty
+from .sampling import root_value
 
 __all__ = ["record_kkt", "record_candidates", "record_verdict", "describe_point"]
 
@@ -21,12 +23,24 @@ def _tex(e) -> str:
         return sp.latex(e)
 
 
+def shown(v):
+    """A value as displayed: a long exact algebraic number (CRootOf) by its 12-digit value."""
+    e = sp.sympify(v)
+    if not isinstance(e, sp.CRootOf) and e.has(sp.CRootOf) and not e.free_symbols:
+        try:
+            roots = {r: root_value(r) for r in e.atoms(sp.CRootOf)}
+            return sp.Float(e.xreplace(roots).evalf(12), 12)
+        except (TypeError, ValueError):
+            return e
+    return e
+
+
 def describe_point(point: dict) -> str:
-    return "(" + ", ".join(f"{k} = {v}" for k, v in point.items()) + ")"
+    return "(" + ", ".join(f"{k} = {shown(v)}" for k, v in point.items()) + ")"
 
 
 def _point_tex(point: dict) -> str:
-    return r"\left(" + ", ".join(f"{_tex(sp.Symbol(k))} = {_tex(v)}" for k, v in point.items()) + r"\right)"
+    return r"\left(" + ", ".join(f"{_tex(sp.Symbol(k))} = {_tex(shown(v))}" for k, v in point.items()) + r"\right)"
 
 
 def record_kkt(result: LagrangeResult, problem: OptimisationProblem, L, lams, mus) -> None:
@@ -48,8 +62,8 @@ def record_kkt(result: LagrangeResult, problem: OptimisationProblem, L, lams, mu
     for lam, h in zip(lams, problem.equalities):
         result.add_step(h, sp.Integer(0), rule="primal feasibility (equality)", text=f"{h} = 0")
     for mu, g in zip(mus, problem.inequalities):
-        result.add_step(g, sp.Integer(0), relation=r"\le", rule=f"primal feasibility; {mu} ≥ 0, {mu}·g = 0 "
-                        "(dual feasibility, complementary slackness)", text=f"{g} <= 0, {mu} >= 0, {mu}*({g}) = 0")
+        result.add_step(g, sp.Integer(0), relation=r"\le", rule=f"primal feasibility; {pretty(mu)} ≥ 0, {pretty(mu)}·g = 0 "
+                        "(dual feasibility, complementary slackness)", text=f"{g} <= 0")
 
 
 def record_candidates(result: LagrangeResult, problem: OptimisationProblem, cases) -> None:
@@ -61,42 +75,50 @@ def record_candidates(result: LagrangeResult, problem: OptimisationProblem, case
     for case in cases:
         active = "{" + ", ".join(str(j + 1) for j in case.active) + "}"
         label = f"active set {active}" if problem.inequalities else "system"
+        label_tex = (r"\text{active set } \{" + ", ".join(str(j + 1) for j in case.active) + r"\}"
+                     if problem.inequalities else r"\text{system}")
         if not case.equations:
-            result.add_step(rf"\text{{{label}}}", r"\text{skipped}", rule="; ".join(case.notes), relation=":",
-                            text=f"{label}: skipped ({'; '.join(case.notes)})")
+            result.add_step(label_tex, r"\text{skipped}", rule="; ".join(case.notes), relation=":",
+                            text=f"{label}: skipped")
             continue
         if not case.solutions:
             why = "no solution" + (f" ({case.method})" if case.method else "")
             if case.notes:
                 why += "; " + "; ".join(case.notes)
-            result.add_step(rf"\text{{{label}}}", r"\varnothing", rule=why, relation=":", text=f"{label}: {why}")
+            result.add_step(label_tex, r"\varnothing", rule=why, relation=":", text=f"{label}: no solution")
             continue
         for sol, verdict, kept in case.solutions:
-            shown = {str(k): v for k, v in sol.items()}
+            order = [*problem.variables, *lams, *mus]
+            named = {str(k): sol[k] for k in sorted(sol, key=lambda k: order.index(k) if k in order else len(order))}
             rule = verdict + (f"  [{case.method}]" if case.method else "")
-            result.add_step(rf"\text{{{label}}}", _point_tex(shown), rule=rule, relation=":",
-                            text=f"{label}: {describe_point(shown)} — {verdict}")
+            result.add_step(label_tex, _point_tex(named), rule=rule, relation=":",
+                            text=f"{label}: {describe_point(named)}")
         if case.notes:
             result.notes.extend(case.notes)
     result.add_heading("Candidates")
     for c in result.candidates:
         mult = "no multipliers (LICQ fails)" if c.multipliers is None else ", ".join(
-            f"{k} = {v}" for k, v in c.multipliers.items())
+            f"{pretty(k)} = {shown(v)}" for k, v in c.multipliers.items())
         tag = " (numeric)" if c.numeric else ""
-        result.add_step(_point_tex(c.point), c.value, relation=r"\mapsto f =",
+        if not c.numeric and sp.sympify(c.value).has(sp.CRootOf):
+            try:
+                tag = f" (f ≈ {float(sp.N(c.value)):.10g})"
+            except (TypeError, ValueError):
+                pass
+        result.add_step(_point_tex(c.point), shown(c.value), relation=r"\mapsto f =",
                         rule=f"{c.kind}{tag}; {mult}" + (f"; {c.note}" if c.note else ""),
-                        text=f"{describe_point(c.point)}: f = {c.value}, {c.kind}{tag}; {mult}")
+                        text=f"{describe_point(c.point)}: f = {shown(c.value)}")
 
 
 def record_verdict(result: LagrangeResult, problem: OptimisationProblem) -> None:
     result.add_heading("Optimum")
     if result.status in ("optimal", "optimal_no_kkt"):
         pts = ", ".join(describe_point(c.point) for c in result.optimal_points)
-        result.add_step("f^*", result.optimal_value, rule=result.justification,
-                        text=f"f* = {result.optimal_value} at {pts} — {result.justification}")
+        result.add_step("f^*", shown(result.optimal_value), rule=result.justification,
+                        text=f"f* = {shown(result.optimal_value)} at {pts}")
     elif result.status == "unbounded":
         result.add_step("f^*", result.optimal_value, rule=result.justification,
-                        text=f"f* = {result.optimal_value} — {result.justification}")
+                        text=f"f* = {result.optimal_value}")
     else:
         result.add_step(r"\text{status}", rf"\text{{{result.status}}}", relation=":",
                         rule=result.justification or "; ".join(result.warnings), text=f"status: {result.status}")

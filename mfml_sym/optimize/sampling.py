@@ -65,10 +65,23 @@ def parameter_samples(problem: OptimisationProblem, count: int = 4, seed: int = 
     return out
 
 
+_ROOTS: dict = {}
+
+
+def root_value(r):
+    """A ``CRootOf`` to 40 digits, computed once (isolating a root again is slow)."""
+    if r not in _ROOTS:
+        _ROOTS[r] = r.evalf(40)
+    return _ROOTS[r]
+
+
 def numeric_value(expr: Any, values: dict) -> complex:
     """``expr`` at ``values`` as a complex number (nan when undefined)."""
     try:
-        v = complex(sp.N(sp.sympify(expr).subs(values), 30))
+        e = sp.sympify(expr)
+        if e.has(sp.CRootOf):
+            e = e.xreplace({r: root_value(r) for r in e.atoms(sp.CRootOf)})
+        v = complex(sp.N(e.subs(values), 30))
     except (TypeError, ValueError, ZeroDivisionError):
         return complex("nan")
     return v
@@ -90,6 +103,9 @@ def decide(condition: Any, samples: list[dict], tol: float = 1e-9) -> bool | Non
         sym = _sign_decision(condition, simplified)
         if sym is not None:
             return sym
+        exact = _univariate_decision(condition)
+        if exact is not None or len(condition.free_symbols) == 1 and exact is None and _UNIVARIATE_DONE.get(condition):
+            return exact
         results = []
         for s in samples:
             v = numeric_value(simplified, s)
@@ -121,6 +137,40 @@ def decide(condition: Any, samples: list[dict], tol: float = 1e-9) -> bool | Non
         return bool(condition)
     except TypeError:
         return None
+
+
+_UNIVARIATE_DONE: dict = {}
+
+
+def _domain(sym):
+    if sym.is_positive:
+        return sp.Interval.open(0, sp.oo)
+    if sym.is_nonnegative:
+        return sp.Interval(0, sp.oo)
+    if sym.is_negative:
+        return sp.Interval.open(-sp.oo, 0)
+    if sym.is_nonpositive:
+        return sp.Interval(-sp.oo, 0)
+    return sp.S.Reals
+
+
+def _univariate_decision(condition) -> bool | None:
+    """A condition on one parameter decided exactly over the parameter's domain (its assumptions)."""
+    syms = condition.free_symbols
+    if len(syms) != 1 or isinstance(condition, (sp.Equality, sp.Unequality)):
+        return None
+    s = next(iter(syms))
+    dom = _domain(s)
+    sol = bounded(sp.solve_univariate_inequality, condition, s, False, dom, seconds=1.0, fallback=None)
+    if sol is None or not isinstance(sol, sp.Set):
+        return None
+    _UNIVARIATE_DONE[condition] = True
+    inter = sp.Intersection(sol, dom)
+    if inter is sp.S.EmptySet or inter.measure == 0:
+        return False
+    if (dom - sol) is sp.S.EmptySet or (dom - sol).measure == 0:
+        return True
+    return None
 
 
 def _sign_decision(condition, diff) -> bool | None:

@@ -207,7 +207,16 @@ def solve_system(eqs, unknowns, positive=frozenset(), seconds: float = 10.0) -> 
                     return out
                 out.method = "Gröbner basis (lex), then back-substitution"
                 zero_dim = G.is_zero_dimensional
-                raw = sp.solve(list(G.exprs), remaining, dict=True)
+                numeric_coefficients = not set().union(*[e.free_symbols for e in G.exprs]) - set(remaining)
+                raw = None
+                if zero_dim and numeric_coefficients:
+                    from .triangular import real_solutions
+
+                    raw = real_solutions(G, remaining)
+                    if raw is not None:
+                        out.method = "Gröbner basis (lex), exact real roots of the triangular system"
+                if raw is None:
+                    raw = sp.solve(list(G.exprs), remaining, dict=True)
                 if not zero_dim:
                     out.notes.append("the solution set is not finite (a family of stationary points)")
             elif not remaining:
@@ -225,6 +234,19 @@ def solve_system(eqs, unknowns, positive=frozenset(), seconds: float = 10.0) -> 
         out.complete = False
         out.notes.append(f"the symbolic solver gave up ({type(exc).__name__}: {str(exc)[:80]})")
         return out
+    # unknowns introduced as positive (x = u**q, Y = exp(u), x > 0): a root <= 0 is not a solution
+    kept = []
+    for sol in raw:
+        bad = False
+        for k, v in sol.items():
+            if getattr(k, "is_positive", False) and sp.sympify(v).is_number:
+                try:
+                    bad = bad or not float(sp.N(v if not v.has(sp.CRootOf) else v.evalf(30))) > 0
+                except (TypeError, ValueError):
+                    bad = True
+        if not bad:
+            kept.append(sol)
+    raw = kept
     inverse_exp = {y: u for u, y in exp_map.items()}
     complex_dropped = 0
     for sol in raw:
@@ -256,7 +278,8 @@ def solve_system(eqs, unknowns, positive=frozenset(), seconds: float = 10.0) -> 
         cleaned = {}
         bad = False
         for k, v in full.items():
-            v = bounded(lambda e: sp.radsimp(sp.nsimplify(e) if e.is_Float else e), v, seconds=0.5, fallback=v)
+            if not v.has(sp.CRootOf):
+                v = bounded(lambda e: sp.radsimp(sp.nsimplify(e) if e.is_Float else e), v, seconds=0.5, fallback=v)
             real = _real_enough(v)
             if real is False:
                 bad = True
@@ -265,7 +288,7 @@ def solve_system(eqs, unknowns, positive=frozenset(), seconds: float = 10.0) -> 
         if bad:
             complex_dropped += 1
             continue
-        if not _check_denominators(original_eqs, cleaned):
+        if (dens or not polynomial) and not _check_denominators(original_eqs, cleaned):
             continue
         out.solutions.append(cleaned)
     if complex_dropped:

@@ -20,11 +20,18 @@ from typing import Any
 
 from .latex_printer import to_latex
 
-__all__ = ["derivation_to_latex", "text_to_latex", "value_to_latex", "relation_to_latex", "check_lines"]
+__all__ = ["derivation_to_latex", "text_to_latex", "value_to_latex", "relation_to_latex", "check_lines",
+           "mathjax2_safe", "MATHJAX2_SAFE_LENGTH"]
+
+# MathJax 2 (classic notebook, Colab) expands "Macro" commands (\mathbf, \mathrm, \mathbb, \ , \neq, ...)
+# by string substitution and refuses when the rest of the formula is longer than 5 KB
+# ("MathJax internal buffer size exceeded"). Blocks longer than this use the equivalent
+# non-macro forms ({\bf x}, {\rm d}, \;, \not=), which render the same everywhere.
+MATHJAX2_SAFE_LENGTH = 4000
 
 # Characters set in math mode when they occur in plain text.
 _MATH_CHARS = {
-    "_": "\\_", "%": "\\%", "&": "\\&", "#": "\\#", "{": "\\{", "}": "\\}", "\\": "\\backslash",
+    "$": "\\$", "_": "\\_", "%": "\\%", "&": "\\&", "#": "\\#", "{": "\\{", "}": "\\}", "\\": "\\backslash",
     "^": "{}^{\\wedge}", "~": "\\sim", "<": "<", ">": ">", "|": "|",
     "α": "\\alpha", "β": "\\beta", "γ": "\\gamma", "δ": "\\delta", "ε": "\\varepsilon", "ϵ": "\\epsilon",
     "ζ": "\\zeta", "η": "\\eta", "θ": "\\theta", "ι": "\\iota", "κ": "\\kappa", "λ": "\\lambda",
@@ -37,17 +44,19 @@ _MATH_CHARS = {
     "∞": "\\infty", "≤": "\\le", "≥": "\\ge", "≠": "\\neq", "∂": "\\partial", "∇": "\\nabla",
     "√": "\\surd", "→": "\\to", "←": "\\leftarrow", "⇒": "\\Rightarrow", "⇔": "\\Leftrightarrow",
     "↦": "\\mapsto", "±": "\\pm", "∓": "\\mp", "−": "-", "…": "\\dots", "⋯": "\\cdots",
-    "∑": "\\sum", "∏": "\\prod", "∫": "\\int", "′": "'", "⊤": "\\top", "ᵀ": "^{\\top}",
+    "∑": "\\sum", "∏": "\\prod", "∫": "\\int", "′": "'", "⊤": "\\top",
     "≻": "\\succ", "⪰": "\\succeq", "≺": "\\prec", "⪯": "\\preceq", "∀": "\\forall", "∃": "\\exists",
     "∅": "\\emptyset", "∩": "\\cap", "∪": "\\cup", "⊂": "\\subset", "⊆": "\\subseteq",
     "✓": "\\checkmark", "✗": "\\times", "𝓛": "\\mathcal{L}", "ℒ": "\\mathcal{L}", "ℓ": "\\ell",
     "𝒩": "\\mathcal{N}", "⟨": "\\langle", "⟩": "\\rangle", "‖": "\\|", "∥": "\\|", "≡": "\\equiv",
     "∼": "\\sim", "∘": "\\circ", "⋅": "\\cdot", "∣": "\\mid", "½": "\\tfrac{1}{2}",
-    "⁰": "^{0}", "¹": "^{1}", "²": "^{2}", "³": "^{3}", "⁴": "^{4}", "⁵": "^{5}", "⁶": "^{6}",
-    "⁷": "^{7}", "⁸": "^{8}", "⁹": "^{9}", "⁻": "^{-}", "ⁿ": "^{n}", "₀": "_{0}", "₁": "_{1}",
-    "₂": "_{2}", "₃": "_{3}", "₄": "_{4}", "₅": "_{5}", "₆": "_{6}", "₇": "_{7}", "₈": "_{8}",
-    "₉": "_{9}", "ₙ": "_{n}", "ᵢ": "_{i}",
+    
+    
+    
+    
 }
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿᵀ", ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "+", "n", "\\top "]))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ₙᵢ", "0123456789ni"))
 # Punctuation that has a plain-text equivalent.
 _TEXT_CHARS = {"—": "-", "–": "-", "‘": "'", "’": "'", "“": "''", "”": "''", "\u00a0": " ", "\t": " ", "\n": " ", "\"": "''", "`": "'"}
 
@@ -59,6 +68,9 @@ _RELATIONS = {
     "≡": "\\equiv", "∈": "\\in", "≻": "\\succ", "⪰": "\\succeq",
 }
 
+
+# LaTeX characters of an equation beyond which rules no longer get their own column
+WIDE_LINE = 140
 
 def relation_to_latex(relation: str) -> str:
     """``"<="`` -> ``\\le``, ``"∝"`` -> ``\\propto``; LaTeX relations pass through unchanged."""
@@ -93,6 +105,8 @@ def text_to_latex(text: str) -> str:
     '\\\\text{d softplus(u) = }\\\\sigma\\\\text{(u) }\\\\odot\\\\text{ du}'
     >>> text_to_latex("rel_err 5%")
     '\\\\text{rel}\\\\_\\\\text{err 5}\\\\%'
+    >>> text_to_latex("x_n in R^D")
+    'x_{n}\\\\text{ in R}^{D}'
     """
     out: list[str] = []
     buffer: list[str] = []
@@ -108,15 +122,67 @@ def text_to_latex(text: str) -> str:
             flush()
             out.append("{%s}" % part)
             continue
-        for ch in part:
-            math = _math_for_char(ch)
-            if math is not None:
-                flush()
-                out.append(math)
+        k = 0
+        while k < len(part):
+            ch = part[k]
+            if ch in "^_":
+                script, end = _script(part, k + 1)
+                single = ch == "_" and len(buffer) >= 1 and buffer[-1].isalpha() and (
+                    len(buffer) == 1 or not buffer[-2].isalnum())
+                if script is not None and ch == "^":  # R^D, e^{-x}: a real superscript
+                    flush()
+                    out.append("%s^{%s}" % ("" if out else "{}", script))
+                    k = end
+                    continue
+                if script is not None and single:  # x_n, y_{n}: a subscript on a one-letter name
+                    letter = buffer.pop()
+                    flush()
+                    out.append("%s_{%s}" % (letter, script))
+                    k = end
+                    continue
+            for marks, sign in ((_SUPERSCRIPTS, "^"), (_SUBSCRIPTS, "_")):
+                if ch in marks:  # X⁻¹, x₁₂: one script group for the whole run
+                    end = k
+                    while end < len(part) and part[end] in marks:
+                        end += 1
+                    flush()
+                    out.append("%s%s{%s}" % ("" if out else "{}", sign, "".join(marks[c] for c in part[k:end])))
+                    k = end
+                    break
             else:
-                buffer.append(_plain_char(ch))
+                math = _math_for_char(ch)
+                if math is not None:
+                    flush()
+                    out.append(math)
+                else:
+                    buffer.append(_plain_char(ch))
+                k += 1
     flush()
-    return "".join(out) or "\\text{}"
+    return _join(out) or "\\text{}"
+
+
+def _join(items: list[str]) -> str:
+    """Concatenate, with a space where a control word would otherwise swallow a letter."""
+    text = ""
+    for item in items:
+        if re.search(r"\\[A-Za-z]+$", text) and item[:1].isalpha():
+            text += " "
+        text += item
+    return text
+
+
+def _script(text: str, start: int) -> tuple[str | None, int]:
+    """The super/subscript after ``^``/``_`` at ``start``: ``{...}`` or a run of letters/digits."""
+    if start < len(text) and text[start] == "{":
+        close = text.find("}", start)
+        if close > start + 1 and "{" not in text[start + 1:close]:
+            inner = text[start + 1:close]
+            return (inner if re.fullmatch(r"[A-Za-z0-9+\-]+", inner) else text_to_latex(inner)), close + 1
+        return None, start
+    match = re.match(r"-?[A-Za-z0-9]+", text[start:])
+    if match:
+        return match.group(0), start + match.end()
+    return None, start
 
 
 def value_to_latex(value: Any) -> str:
@@ -206,15 +272,25 @@ def derivation_to_latex(d: Any, steps: bool = True, check: bool = True) -> str:
 
     lines: list[str] = []
     if steps:
+        rendered = [
+            (item, ("" if item.lhs is None else value_to_latex(item.lhs) + " "), value_to_latex(item.rhs))
+            for item in d.steps if isinstance(item, Step)
+        ]
+        # Rules go in their own aligned column, unless one line is so wide (a Hessian, a long
+        # posterior) that the column would push every rule off the page: then each rule sits
+        # right after its own equation.
+        widest = max((len(lhs) + len(rhs) for _, lhs, rhs in rendered), default=0)
+        separator = " && " if widest <= WIDE_LINE else r" \qquad "
+        by_step = {id(item): (lhs, rhs) for item, lhs, rhs in rendered}
         for item in d.steps:
             if isinstance(item, Heading):
                 lines.append("&" + text_to_latex(item.title))
             elif isinstance(item, Step):
                 rel = relation_to_latex(item.relation)
-                lhs = "" if item.lhs is None else value_to_latex(item.lhs) + " "
-                line = "%s&%s %s" % (lhs, rel, value_to_latex(item.rhs))
+                lhs, rhs = by_step[id(item)]
+                line = "%s&%s %s" % (lhs, rel, rhs)
                 if item.rule:
-                    line += " && " + text_to_latex(item.rule)
+                    line += separator + text_to_latex(item.rule)
                 lines.append(line)
     for name, value in d.results.items():
         if name.startswith("_"):
@@ -228,4 +304,82 @@ def derivation_to_latex(d: Any, steps: bool = True, check: bool = True) -> str:
         lines.extend(_run_check(d))
     if not lines:
         lines.append("&\\text{(nothing derived)}")
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+    tex = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+    return mathjax2_safe(tex) if len(tex) > MATHJAX2_SAFE_LENGTH else tex
+
+
+_FONT_SWITCH = {"mathbf": "bf", "mathrm": "rm", "mathit": "it", "mathsf": "sf", "mathtt": "tt",
+                "mathcal": "cal", "mathscr": "cal", "mathbb": "bf"}
+_TEXT_FONTS = ("textrm", "textbf", "textit", "textsf", "texttt")
+_MACRO_WORDS = {"neq": "\\not=", "ne": "\\not=", "implies": "\\;\\Longrightarrow\\;",
+                "impliedby": "\\;\\Longleftarrow\\;", "iff": "\\;\\Longleftrightarrow\\;"}
+
+
+def mathjax2_safe(tex: str) -> str:
+    """``tex`` without MathJax 2 "Macro" commands (see :data:`MATHJAX2_SAFE_LENGTH`): same output.
+
+    >>> mathjax2_safe(r"\\mathbf{x}^\\top \\mathrm{d}\\mathbf{w} \\neq 0\\ \\checkmark \\\\ a")
+    '{\\\\bf x}^\\\\top {\\\\rm d}{\\\\bf w} \\\\not= 0\\\\;\\\\checkmark \\\\\\\\ a'
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(tex):
+        if tex[i] != "\\":
+            out.append(tex[i])
+            i += 1
+            continue
+        if tex.startswith("\\\\", i):  # a row separator (or an escaped backslash): keep as is
+            out.append("\\\\")
+            i += 2
+            continue
+        if tex.startswith("\\ ", i):  # control space: a Macro in MathJax 2
+            out.append("\\;")
+            i += 2
+            continue
+        match = re.match(r"\\([A-Za-z]+)", tex[i:])
+        if not match:
+            out.append(tex[i:i + 2])
+            i += 2
+            continue
+        name, end = match.group(1), i + match.end()
+        if name in _FONT_SWITCH or name in _TEXT_FONTS:
+            arg, after = _argument(tex, end)
+            if arg is not None:
+                if name in _TEXT_FONTS:
+                    out.append("\\text{%s}" % arg)
+                else:
+                    out.append("{\\%s %s}" % (_FONT_SWITCH[name], mathjax2_safe(arg)))
+                i = after
+                continue
+        if name in _MACRO_WORDS:
+            out.append(_MACRO_WORDS[name])
+            i = end
+            continue
+        out.append(tex[i:end])
+        i = end
+    return "".join(out)
+
+
+def _argument(tex: str, start: int) -> tuple[str | None, int]:
+    """The braced (or single-token) argument at ``start``, and the index after it."""
+    j = start
+    while j < len(tex) and tex[j] == " ":
+        j += 1
+    if j >= len(tex):
+        return None, start
+    if tex[j] != "{":
+        if tex[j] == "\\":
+            match = re.match(r"\\[A-Za-z]+|\\.", tex[j:])
+            return (match.group(0), j + match.end()) if match else (None, start)
+        return tex[j], j + 1
+    depth = 0
+    for k in range(j, len(tex)):
+        if tex[k] == "\\":
+            continue
+        if tex[k] == "{" and (k == 0 or tex[k - 1] != "\\"):
+            depth += 1
+        elif tex[k] == "}" and tex[k - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return tex[j + 1:k], k + 1
+    return None, start

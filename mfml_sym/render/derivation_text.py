@@ -160,7 +160,8 @@ def derivation_to_text(d: Any, steps: bool = True) -> str:
     if steps:
         for item in d.steps:
             if isinstance(item, Heading):
-                rows.append((latex_to_plain(item.title) if "\\" in item.title else item.title, ""))
+                title = _rule_text(item.title)
+                rows.append((latex_to_plain(title) if "\\" in title else title, ""))
                 lhs_width = 0
             elif isinstance(item, Step):
                 rel = _relation(item.relation)

@@ -26,7 +26,7 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter, accepted_latex_functions
 from sympy.printing.precedence import PRECEDENCE
 
-__all__ = ["MMLLatexPrinter", "to_latex", "symbol_name_latex", "GREEK"]
+__all__ = ["MMLLatexPrinter", "to_latex", "display_latex", "symbol_name_latex", "GREEK"]
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
@@ -148,6 +148,8 @@ class MMLLatexPrinter(LatexPrinter):
 
     def _print_MatrixElement(self, expr: Any) -> str:
         parent, i, j = expr.parent, expr.i, expr.j
+        if parent.shape == (1, 1) and not isinstance(parent, sp.MatrixSymbol):
+            return self._print(parent)  # the scalar x^T A x is the 1 x 1 product itself
         if isinstance(parent, sp.MatrixSymbol):
             base, sub = _split_name(parent.name)
             name = _base_latex(base)
@@ -174,6 +176,20 @@ class MMLLatexPrinter(LatexPrinter):
 
     def _print_IndexedBase(self, expr: Any) -> str:
         return self._print(expr.label)
+
+    # -- products: matrix multiplication is associative, so no inner brackets ------------------
+    def _print_MatMul(self, expr: Any) -> str:
+        factors = _flat_matmul(expr)
+        coeff = sp.Mul(*[f for f in factors if not getattr(f, "is_Matrix", False)])
+        matrices = [f for f in factors if getattr(f, "is_Matrix", False)]
+        body = " ".join(self.parenthesize(m, PRECEDENCE["Mul"], strict=True) for m in matrices)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "- " + body
+        if _is_negative(coeff):
+            return "- " + self.parenthesize(-coeff, PRECEDENCE["Add"], strict=False) + " " + body
+        return self.parenthesize(coeff, PRECEDENCE["Add"], strict=False) + " " + body
 
     # -- sums: a positive term first, as people write them ----------------------------------
     def _print_Add(self, expr: Any, order: Any = None) -> str:
@@ -301,14 +317,17 @@ class MMLLatexPrinter(LatexPrinter):
         if func.startswith("a") and func[1:] in ("sin", "cos", "tan", "sinh", "cosh", "tanh", "csc", "sec", "cot"):
             return super()._print_Function(expr, exp)
         head = self._function_head(expr)
+        args = ", ".join(self._print(a) for a in expr.args)
+        if exp is not None and isinstance(expr, AppliedUndef):
+            # \sigma^{2}(x) would read as sigma^2 times x: a power of a user function goes outside
+            return "%s%s^{%s}" % (head, self._paren(args), exp)
         if exp is not None:
             head = "%s^{%s}" % (head, exp)
-        args = ", ".join(self._print(a) for a in expr.args)
         return head + self._paren(args)
 
     def _print_log(self, expr: Any, exp: Any = None) -> str:
-        head = "\\log" if exp is None else "\\log^{%s}" % exp
-        return head + self._paren(self._print(expr.args[0]))
+        tex = "\\log" + self._paren(self._print(expr.args[0]))
+        return tex if exp is None else "%s^{%s}" % (tex, exp)  # (log x)^2, never log^2 x
 
     def _print_loggamma(self, expr: Any, exp: Any = None) -> str:
         head = "\\log\\Gamma"
@@ -357,6 +376,13 @@ class MMLLatexPrinter(LatexPrinter):
         inner, old, new = expr.args
         pairs = ", ".join("%s = %s" % (self._print(o), self._print(n)) for o, n in zip(old, new))
         return "\\left. %s \\right|_{%s}" % (self._print(inner), pairs)
+
+
+def _flat_matmul(expr: Any) -> list:
+    out: list = []
+    for arg in expr.args:
+        out.extend(_flat_matmul(arg) if isinstance(arg, sp.MatMul) else [arg])
+    return out
 
 
 def _is_negative(term: Any) -> bool:
@@ -410,3 +436,13 @@ def to_latex(expr: Any, **settings: Any) -> str:
     if printer is None:
         printer = _PRINTER_CACHE[key] = MMLLatexPrinter(settings)
     return printer.doprint(expr)
+
+
+def display_latex(expr: Any) -> str:
+    """The ``text/latex`` payload for one sympy object, in the book's notation.
+
+    For IPython's formatter, so that ``d["gradient"]`` shown in a cell reads like the derivation
+    (``\\begin{bmatrix}``, ``^\\top``) rather than sympy's ``\\left[\\begin{matrix}``:
+    ``ip.display_formatter.formatters["text/latex"].for_type(sympy.Basic, display_latex)``.
+    """
+    return "$\\displaystyle " + to_latex(expr) + "$"

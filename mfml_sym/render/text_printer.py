@@ -10,6 +10,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
@@ -54,6 +55,8 @@ class MMLTextPrinter(StrPrinter):
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if isinstance(expr, sp.Indexed):  # Indexed has its own _sympystr, which wins otherwise
             return self._print_Indexed(expr)
+        if isinstance(expr, MatrixElement) and expr.parent.shape == (1, 1) and not isinstance(expr.parent, sp.MatrixSymbol):
+            return self._print(expr.parent)  # the scalar xᵀAx is the 1 x 1 product itself
         return super()._print(expr, **kwargs)
 
     def _print_Symbol(self, expr: Any) -> str:
@@ -86,8 +89,11 @@ class MMLTextPrinter(StrPrinter):
         return text.replace("*", "·")
 
     def _print_MatMul(self, expr: Any) -> str:
-        coeff = sp.Mul(*[a for a in expr.args if not getattr(a, "is_Matrix", False)])
-        factors = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+        from .latex_printer import _flat_matmul
+
+        flat = _flat_matmul(expr)
+        coeff = sp.Mul(*[a for a in flat if not getattr(a, "is_Matrix", False)])
+        factors = [a for a in flat if getattr(a, "is_Matrix", False)]
         parts = [self.parenthesize(f, precedence(expr), strict=False) for f in factors]
         # Xw, Xᵀ(σ(Xw) − y): juxtaposition, as in the book; a space after a subscript (x_n w)
         body = "".join(p if i == 0 or "_" not in parts[i - 1] else " " + p for i, p in enumerate(parts))
@@ -95,6 +101,10 @@ class MMLTextPrinter(StrPrinter):
             return body
         if coeff == -1:
             return "-" + body
+        from .latex_printer import _is_negative
+
+        if _is_negative(coeff):
+            return "-" + self.parenthesize(-coeff, PRECEDENCE["Mul"], strict=False) + "·" + body
         return self.parenthesize(coeff, PRECEDENCE["Mul"], strict=False) + "·" + body
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
@@ -189,6 +199,8 @@ class MMLTextPrinter(StrPrinter):
 
     def _print_MatrixElement(self, expr: Any) -> str:
         parent = expr.parent
+        if parent.shape == (1, 1) and not isinstance(parent, sp.MatrixSymbol):
+            return self._print(parent)
         name = self._print(parent) if isinstance(parent, sp.MatrixSymbol) else "(%s)" % self._print(parent)
         if parent.shape[1] == 1:
             index = self._print(sp.expand(expr.i + 1))
@@ -202,7 +214,7 @@ class MMLTextPrinter(StrPrinter):
         index = ",".join(self._print(i) for i in expr.indices)
         return "%s_%s" % (self._print(expr.base.label), index if len(index) == 1 else "{%s}" % index)
 
-    _KNOWN = {"gamma": "Γ", "beta": "B", "loggamma": "log Γ", "Heaviside": "H", "polygamma": "ψ"}
+    _KNOWN = {"sigmoid": "σ", "gamma": "Γ", "beta": "B", "loggamma": "log Γ", "Heaviside": "H", "polygamma": "ψ"}
 
     def _print_Function(self, expr: Any) -> str:
         name = expr.func.__name__

@@ -3,12 +3,14 @@
 //
 // stdin:  a JSON list of LaTeX strings (math mode content, as inside $...$; a leading
 //         "$\displaystyle " and trailing "$" of a text/latex payload are stripped)
-// stdout: a JSON list of {katex: null | "error", mathjax: null | "error"}
+// stdout: a JSON list of {katex: null | "error", mathjax: null | "error", mathjax2: null | "error"}
 //
 // KaTeX 0.16: displayMode, throwOnError, strict "error" (the VS Code notebook renderer's engine).
 // MathJax 3: TeX input with base, ams, boldsymbol, newcommand, configmacros -- a subset of what
 // JupyterLab loads, so that passing here means passing there; any TeX error throws. Without the
 // textmacros package MathJax prints a backslash inside \text{} literally, so that is an error too.
+// MathJax 2 (classic notebook, Colab) through mathjax-node: TeX with AMSmath, AMSsymbols and
+// boldsymbol (what the TeX-AMS configurations load or autoload); any TeX error is a failure.
 "use strict";
 
 const katex = require("katex");
@@ -32,6 +34,9 @@ const tex = new TeX({
   },
 });
 const svg = new SVG({ fontCache: "none" });
+const mathjax2 = require("mathjax-node");
+mathjax2.config({ MathJax: { TeX: { extensions: ["AMSmath.js", "AMSsymbols.js", "boldsymbol.js"] } } });
+mathjax2.start();
 const html = mathjax.document("", { InputJax: tex, OutputJax: svg });
 
 function strip(payload) {
@@ -73,14 +78,26 @@ function renderMathjax(s) {
   }
 }
 
+async function renderMathjax2(s) {
+  try {
+    const result = await mathjax2.typeset({ math: s, format: "TeX", mml: true });
+    if (result.errors && result.errors.length) return String(result.errors.join("; "));
+    if (/merror/.test(result.mml || "")) return "MathJax 2 produced an error node";
+    return null;
+  } catch (e) {
+    return String(Array.isArray(e) ? e.join("; ") : e.message || e);
+  }
+}
+
 let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => (input += chunk));
-process.stdin.on("end", () => {
+process.stdin.on("end", async () => {
   const items = JSON.parse(input);
-  const results = items.map((payload) => {
+  const results = [];
+  for (const payload of items) {
     const s = strip(payload);
-    return { katex: renderKatex(s), mathjax: renderMathjax(s) };
-  });
+    results.push({ katex: renderKatex(s), mathjax: renderMathjax(s), mathjax2: await renderMathjax2(s) });
+  }
   process.stdout.write(JSON.stringify(results));
 });
