@@ -41,6 +41,9 @@ _LAZY = {
     "settings": "mfml_sym.budget",
 }
 
+# the API functions a user calls: only MfmlErrors may leave them
+_BOUNDARY = {"parse", "parse_expression", "derive", "lagrange", "posterior", "export"}
+
 __all__ = sorted(
     [
         "MfmlError",
@@ -61,6 +64,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'mfml_sym' has no attribute {name!r}")
     value = getattr(import_module(module), name)
+    if name in _BOUNDARY:
+        from .errors import at_the_boundary
+
+        value = at_the_boundary(value)
     globals()[name] = value
     return value
 

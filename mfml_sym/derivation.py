@@ -146,7 +146,7 @@ class Derivation:
             from .budget import report_progress
 
             report_progress("numeric check")
-            self._reports = [checker() for checker in self._checkers]
+            self._reports = [_run_checker(checker) for checker in self._checkers]
         reports = self._reports
         if not reports:
             return CheckReport(passed=False, method="no numeric check available for this result")
@@ -197,3 +197,15 @@ class Derivation:
 
     def __repr__(self) -> str:
         return self.text()
+
+
+def _run_checker(checker: Callable[[], CheckReport]) -> CheckReport:
+    """A check that crashes has not verified anything: it is reported as failed, never skipped."""
+    try:
+        return checker()
+    except Exception as exc:  # noqa: BLE001 - the display must still say FAILED
+        return CheckReport(
+            passed=False,
+            method="the numeric check itself failed to run",
+            details=[f"{type(exc).__name__}: {str(exc)[:200]}"],
+        )

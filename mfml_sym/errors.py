@@ -96,3 +96,33 @@ class DataError(MfmlError):
 
 class OptionError(MfmlError):
     """An option value that makes no sense (unknown operation, unknown --wrt symbol, ...)."""
+
+
+def at_the_boundary(function):
+    """Wrap a public API function so that nothing but an MfmlError reaches the user.
+
+    An exception that is not an MfmlError is a defect of ours, not a mistake of the user's; it
+    becomes an :class:`UnsupportedError` that says so and names the original exception, chained
+    with ``from`` for whoever debugs it. KeyboardInterrupt and budget expiry pass through.
+    """
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except MfmlError:
+            raise
+        except RecursionError as exc:
+            raise UnsupportedError(
+                "this input is nested too deeply to work with",
+                hint="split it into smaller definitions (f(x) = ..., g(x) = ...)",
+            ) from exc
+        except Exception as exc:
+            raise UnsupportedError(
+                f"{function.__name__} cannot handle this input "
+                f"(internal {type(exc).__name__}: {str(exc)[:200]})",
+                hint="this is a gap in mfml_sym, not a mistake in your input; please report it with the cell",
+            ) from exc
+
+    return wrapper

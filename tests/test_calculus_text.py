@@ -125,3 +125,14 @@ def test_functions_of_the_cell_are_composed(cell, truth):
     for x0 in (-0.7, 0.4):
         assert abs(d.numpy("derivative")(x=x0) - truth(x0)) < 1e-12
     assert d.check().passed
+
+
+@pytest.mark.parametrize("typed, meant", [("W1", "W_1"), ("lam", "lambda")])
+def test_wrt_accepts_the_spellings_numpy_code_uses(typed, meant):
+    import mfml_sym as ms
+
+    cell = "f(W_1, \\lambda) = \\lambda \\|W_1 \\mathbf{x}\\|^2"
+    by_alias = ms.derive(cell, "gradient", wrt=typed)
+    by_name = ms.derive(cell, "gradient", wrt=meant)
+    assert str(by_alias["gradient"]) == str(by_name["gradient"])
+    assert by_alias.check().passed

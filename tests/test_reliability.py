@@ -118,3 +118,30 @@ def test_the_engine_check_catches_a_wrong_derivative(monkeypatch, mutant, operat
         return
     assert not report.passed, f"{mutant} of the {operation} passed its check"
     assert report.counterexample
+
+
+def test_a_defect_inside_an_engine_reaches_the_user_as_one_mfml_error(monkeypatch):
+    from mfml_sym.calculus import engine
+
+    def broken(*args, **kwargs):
+        raise TypeError("simulated defect")
+
+    monkeypatch.setattr(engine, "_problem", broken)
+    with pytest.raises(ms.UnsupportedError, match="internal TypeError: simulated defect") as info:
+        ms.derive("f(x) = x^2")
+    assert isinstance(info.value.__cause__, TypeError)
+    assert "not a mistake in your input" in str(info.value)
+
+
+def test_a_check_that_crashes_is_reported_failed_not_skipped():
+    from mfml_sym.derivation import Derivation
+
+    d = Derivation("crashing check")
+
+    def crashing():
+        raise ValueError("cannot evaluate")
+
+    d.add_check(crashing)
+    report = d.check()
+    assert not report.passed and "failed to run" in report.method
+    assert "FAILED" in d.text()

@@ -198,3 +198,15 @@ def test_printed_latex_parses_back_to_the_same_function(expr):
     parsed = mfml_sym.parse_expression(printed)
     points = np.random.default_rng(0).normal(size=(4, 3))
     assert np.allclose(_values(expr, points), _values(parsed, points), rtol=1e-9, atol=1e-12), (printed, parsed)
+
+
+def test_text_form_of_hadamard_power_and_kronecker_product():
+    import sympy as sp
+
+    from mfml_sym.render.text_printer import to_text
+
+    n = sp.Symbol("n", integer=True, positive=True)
+    x, A, B = sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
+    assert to_text(sp.HadamardPower(A * x, 2)) == "(Ax)^(⊙2)"
+    assert to_text(sp.kronecker_product(A, B.T)) == "A ⊗ Bᵀ"
+    assert "HadamardPower" not in to_text(sp.HadamardPower(x, 2))

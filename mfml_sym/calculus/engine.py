@@ -301,6 +301,11 @@ def _resolve(problem: Problem, name: Any, body) -> Any:
     for info in problem.symbols.values():
         if info.latex.strip("\\{} ") == key or str(info.symbol) == key:
             return info.symbol
+    # W1 for W_1, lam for lambda: the spellings numpy code uses for the same names
+    loose = {k.replace("_", ""): v for k, v in by_name.items()}
+    loose.setdefault("lam", by_name.get("lambda"))
+    if loose.get(key.replace("_", "")) is not None:
+        return loose[key.replace("_", "")]
     known = ", ".join(sorted(k for k, i in problem.symbols.items() if i.kind in ("scalar", "vector", "matrix"))
                       or sorted(map(str, free))) or "none"
     raise OptionError(f"no variable named {key!r} in this cell (known: {known})")

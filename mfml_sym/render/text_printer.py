@@ -131,6 +131,13 @@ class MMLTextPrinter(StrPrinter):
     def _print_HadamardProduct(self, expr: Any) -> str:
         return " ⊙ ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
 
+    def _print_HadamardPower(self, expr: Any) -> str:
+        # elementwise (Hadamard) power: x^(⊙2)
+        return self._postfix(expr.base) + "^(⊙" + self._print(expr.exp) + ")"
+
+    def _print_KroneckerProduct(self, expr: Any) -> str:
+        return " ⊗ ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)
+
     def _postfix(self, m: Any) -> str:
         text = self._print(m)
         if isinstance(m, (sp.MatrixSymbol, sp.Identity)) or (isinstance(m, sp.MatrixSlice) and _data_row(m)):
