@@ -210,3 +210,23 @@ def test_text_form_of_hadamard_power_and_kronecker_product():
     assert to_text(sp.HadamardPower(A * x, 2)) == "(Ax)^(⊙2)"
     assert to_text(sp.kronecker_product(A, B.T)) == "A ⊗ Bᵀ"
     assert "HadamardPower" not in to_text(sp.HadamardPower(x, 2))
+
+
+def test_ones_vector_keeps_its_transpose_and_parses_back():
+    """sympy folds 1.T into the shape OneMatrix(1, n); printing only '\\mathbf{1}' would drop it."""
+    import numpy as np
+    import sympy as sp
+
+    import mfml_sym as ms
+    from mfml_sym.render.latex_printer import to_latex
+    from mfml_sym.render.text_printer import to_text
+
+    n = sp.Symbol("n", integer=True, positive=True)
+    x = sp.MatrixSymbol("x", n, 1)
+    row = sp.OneMatrix(n, 1).T * x
+    assert to_latex(row) == "\\mathbf{1}^\\top \\mathbf{x}" and to_text(row) == "1ᵀx"
+    back = ms.parse_expression(to_latex(row))
+    dim = next(s for s in back.free_symbols if s.name == "n")
+    x3 = next(iter(back.atoms(sp.MatrixSymbol)))
+    total = back.subs(dim, 3).doit()
+    assert sp.simplify(total - sum(sp.MatrixSymbol(x3.name, 3, 1)[k, 0] for k in range(3))) == 0

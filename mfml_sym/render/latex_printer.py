@@ -249,7 +249,15 @@ class MMLLatexPrinter(LatexPrinter):
         return "\\mathbf{0}"
 
     def _print_OneMatrix(self, expr: Any) -> str:
-        return "\\mathbf{1}"
+        # sympy folds the transpose into the shape: OneMatrix(n, 1).T is OneMatrix(1, n)
+        rows, cols = expr.shape
+        if rows == 1 and cols == 1:
+            return "1"
+        if cols == 1:
+            return "\\mathbf{1}"
+        if rows == 1:
+            return "\\mathbf{1}^\\top"
+        return "\\mathbf{1}_{%s \\times %s}" % (self._print(rows), self._print(cols))
 
     def _print_HadamardProduct(self, expr: Any) -> str:
         return " \\odot ".join(self.parenthesize(a, PRECEDENCE["Mul"], strict=True) for a in expr.args)

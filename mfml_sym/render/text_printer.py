@@ -181,7 +181,14 @@ class MMLTextPrinter(StrPrinter):
         return "0"
 
     def _print_OneMatrix(self, expr: Any) -> str:
-        return "1"
+        rows, cols = expr.shape
+        if rows == 1 and cols == 1:
+            return "1"
+        if cols == 1:
+            return "1"
+        if rows == 1:
+            return "1ᵀ"
+        return "1_(%s×%s)" % (self._print(rows), self._print(cols))
 
     def _print_DiagMatrix(self, expr: Any) -> str:
         return "diag(%s)" % self._print(expr.args[0])
