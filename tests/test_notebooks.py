@@ -18,8 +18,8 @@ KEY_OUTPUTS = {
     "01_linear_algebra_and_geometry.ipynb": ["numeric check", "largest eigenvalue"],
     "02_vector_calculus.ipynb": ["numeric check", "chain rule", "differs by a sign", "h^3"],
     "03_matrix_calculus.ipynb": ["numeric check", "softmax"],
-    "04_optimisation.ipynb": ["numeric check", "unbounded", "LICQ"],
-    "05_bayesian_inference.ipynb": ["numeric check", "Beta", "Gamma"],
+    "04_optimisation.ipynb": ["numeric check", "unbounded", "LICQ", "5/18"],
+    "05_bayesian_inference.ipynb": ["numeric check", "Beta", "Gamma", "not conjugate", "Laplace"],
     "06_statistics.ipynb": ["numeric check", "s/N"],
 }
 
