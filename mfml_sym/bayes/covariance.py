@@ -18,6 +18,7 @@ from ..errors import DataError, UnsupportedError
 from ..numeric.finite_differences import rng as make_rng
 from .checks import guarded
 from .result import PosteriorResult
+from ..render.latex_printer import to_latex
 
 __all__ = ["is_covariance_model", "infer_covariance"]
 
@@ -77,8 +78,8 @@ def infer_covariance(spec, data=None, check=True, steps=True) -> PosteriorResult
     res.unknowns = (uname,)
     T = "U^{-1}" if not precision else "U"
     res.add_heading("Log joint in log det and trace terms")
-    res.add_step(r"\log p(X, " + uname + ")", rf"{sp.latex(total.logdet)} \log\det {uname} + "
-                 rf"\operatorname{{tr}}\left(({sp.latex(sp.expand(-2 * total.trace))}) {T.replace('U', uname)}\right)/(-2)"
+    res.add_step(r"\log p(X, " + uname + ")", rf"{to_latex(total.logdet)} \log\det {uname} + "
+                 rf"\operatorname{{tr}}\left(({to_latex(sp.expand(-2 * total.trace))}) {T.replace('U', uname)}\right)/(-2)"
                  r" + \text{const}", rule="S_mu = Σ_i (x_i − μ)(x_i − μ)ᵀ; collect log det and the trace")
     B = -2 * total.trace
     if inverse_wishart:

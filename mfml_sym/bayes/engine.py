@@ -20,6 +20,7 @@ from .nonconjugate import explain_not_conjugate, nonconjugate_result
 from .predictive import PREDICTIVE_LOGPDF
 from .recognition import LogJoint, Recognition, log_joint, recognise
 from .result import PosteriorResult
+from ..render.latex_printer import to_latex
 
 __all__ = ["infer", "tidy_log_sum"]
 
@@ -54,7 +55,7 @@ def _likelihood_steps(res: PosteriorResult, joint: LogJoint) -> None:
     i = sp.Symbol("i", integer=True, positive=True)
     xi = sp.Indexed(sp.IndexedBase(str(joint.x)), i)
     theta = model.unknowns
-    cond = ", ".join(sp.latex(u) for u in theta)
+    cond = ", ".join(to_latex(u) for u in theta)
     lik = model.likelihood
     res.add_heading("Likelihood (i.i.d. observations)")
     one = joint.per_observation.subs(joint.x, xi)
@@ -65,7 +66,7 @@ def _likelihood_steps(res: PosteriorResult, joint: LogJoint) -> None:
                      + ", ".join(f"{k} = {v}" for k, v in _statistics_table(joint).items()))
     res.add_heading("Prior")
     for p in model.priors:
-        over = ", ".join(sp.latex(u) for u in p.over)
+        over = ", ".join(to_latex(u) for u in p.over)
         res.add_step(rf"\log p({over})", p.family.logpdf(*p.over, *p.params)[0],
                      rule=f"{p.family.name}({', '.join(map(str, p.params))})")
 
@@ -73,7 +74,7 @@ def _likelihood_steps(res: PosteriorResult, joint: LogJoint) -> None:
 def _conjugate(res: PosteriorResult, joint: LogJoint, rec: Recognition) -> None:
     model = joint.model
     names = dict(zip(model.unknowns, model.unknown_names))
-    cond = ", ".join(sp.latex(u) for u in model.unknowns)
+    cond = ", ".join(to_latex(u) for u in model.unknowns)
     kernel_expr = sum((c * h for h, c in joint.coefficients.items()), sp.S.Zero)
     res.add_heading("Log joint, terms collected")
     res.add_step(rf"\log p(X, {cond})", kernel_expr + sp.Symbol(r"\text{const}"),
@@ -111,8 +112,8 @@ def _conjugate(res: PosteriorResult, joint: LogJoint, rec: Recognition) -> None:
     res.predictive = {"family": named[0] if named else None, "params": named[1] if named else None,
                       "logpdf": pred_logpdf, "variable": x_new}
     if pred_logpdf is not None:
-        res.add_result("predictive_logpdf", pred_logpdf, label=rf"\log p({sp.latex(x_new)} \mid X)")
-        res.add_step(rf"\log p({sp.latex(x_new)} \mid X)", pred_logpdf,
+        res.add_result("predictive_logpdf", pred_logpdf, label=rf"\log p({to_latex(x_new)} \mid X)")
+        res.add_step(rf"\log p({to_latex(x_new)} \mid X)", pred_logpdf,
                      rule="log p(X ∪ {x*}) − log p(X)" + (f": a {named[0]}({', '.join(f'{k} = {sp.sstr(v)}' for k, v in named[1].items())})" if named else ""))
     ml = cj.mle(joint)
     if ml:

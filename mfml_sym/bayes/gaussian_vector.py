@@ -19,6 +19,7 @@ from ..errors import DataError, UnsupportedError
 from ..numeric.finite_differences import relative_error, rng as make_rng
 from .checks import guarded
 from .result import PosteriorResult
+from ..render.latex_printer import to_latex
 
 __all__ = ["collect_quadratic", "infer_gaussian_vector", "is_gaussian_vector", "REGRESSION_FAMILIES"]
 
@@ -228,7 +229,7 @@ def infer_gaussian_vector(spec: dict, data=None, check=True, steps=True) -> Post
 
 def _show(q, c) -> str:
     """LaTeX of a 1×1 matrix expression plus a scalar (sympy cannot add the two)."""
-    return sp.latex(q) + " + " + sp.latex(c)
+    return to_latex(q) + " + " + to_latex(c)
 
 
 def _inv(M):

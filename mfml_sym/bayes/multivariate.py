@@ -18,6 +18,7 @@ from ..numeric.finite_differences import central_difference, rng as make_rng
 from .recognition import expand_terms
 from .checks import guarded
 from .result import PosteriorResult
+from ..render.latex_printer import to_latex
 
 __all__ = ["is_multivariate", "infer_multivariate"]
 
@@ -306,12 +307,12 @@ def link_nonconjugate_from_problem(problem) -> PosteriorResult | None:
     res.log_posterior = sp.Sum(ell.subs({y: Y[i], eta: sp.Symbol(r"\eta_i")}), (i, 1, n))
     res.gradient = sp.Symbol(r"\sum_{i=1}^{N}") * dell.subs({y: Y[i], eta: sp.Symbol(r"\eta_i")})
     res.add_heading("Not conjugate")
-    res.add_step(rf"\log p({w.name} \mid X, y)", sp.latex(res.log_posterior) + r" + \log \mathcal{N}("
-                 + sp.latex(w) + r" \mid " + sp.latex(m0) + ", " + sp.latex(S0) + ")",
+    res.add_step(rf"\log p({w.name} \mid X, y)", to_latex(res.log_posterior) + r" + \log \mathcal{N}("
+                 + to_latex(w) + r" \mid " + to_latex(m0) + ", " + to_latex(S0) + ")",
                  rule=res.reason + f"; η_i = {eta_expr}")
     res.add_step(r"\partial \ell / \partial \eta", dell, rule="differentiate the Bernoulli log-pmf in the logit")
-    res.add_step(rf"\nabla_{{{w.name}}} \log p", r"\sum_i \left(" + sp.latex(dell.subs(eta, sp.Symbol(r"\eta_i")))
-                 + r"\right) \phi(x_i) - " + sp.latex(S0) + r"^{-1}(" + sp.latex(w) + " - " + sp.latex(m0) + ")",
+    res.add_step(rf"\nabla_{{{w.name}}} \log p", r"\sum_i \left(" + to_latex(dell.subs(eta, sp.Symbol(r"\eta_i")))
+                 + r"\right) \phi(x_i) - " + to_latex(S0) + r"^{-1}(" + to_latex(w) + " - " + to_latex(m0) + ")",
                  rule="chain rule: ∂η_i/∂w = φ(x_i); Gaussian prior gradient −S₀⁻¹(w − m₀)")
     res.add_result("log_posterior", res.log_posterior)
     res.notes.append("give data (and features) through the structured form to get the MAP and the Laplace approximation")

@@ -16,6 +16,7 @@ from ..derivation import CheckReport
 from ..numeric.finite_differences import central_difference, relative_error
 from .checks import guarded
 from .kernels import JOINT_KERNELS, SCALAR_KERNELS
+from ..render.latex_printer import to_latex
 
 __all__ = ["explain_not_conjugate", "nonconjugate_result", "log_posterior_expression"]
 
@@ -56,7 +57,7 @@ def nonconjugate_result(res, joint, values: dict, data) -> None:
     res.log_posterior = lp
     grad = [sp.diff(lp, v) for v in u]
     res.gradient = grad[0] if len(u) == 1 else sp.Matrix(grad)
-    cond = ", ".join(sp.latex(v) for v in u)
+    cond = ", ".join(to_latex(v) for v in u)
     res.add_heading("Not conjugate")
     res.notes.append(res.reason)
     res.add_step(rf"\log p({cond} \mid X)", lp + sp.Symbol(r"\text{const}"), relation="=",

@@ -19,6 +19,7 @@ from ..numeric.finite_differences import rng as make_rng
 from .gaussian_vector import _key
 from .checks import guarded
 from .result import PosteriorResult
+from ..render.latex_printer import to_latex
 
 __all__ = ["is_normal_wishart", "infer_normal_wishart", "collect_outer"]
 
@@ -88,10 +89,10 @@ def infer_normal_wishart(spec, data=None, check=True, steps=True) -> PosteriorRe
     res.show_steps = steps
     res.unknowns = (vec, mat)
     res.add_heading("Log joint: one trace and powers of det")
-    res.add_step(rf"\log p(X, {vec}, {mat})", rf"{sp.latex(sp.expand(c_logdet))} \log\det {mat} - \tfrac12 "
-                 rf"\operatorname{{tr}}\left({mat}^{{{'-1' if inverse else ''}}} \left({sp.latex(M)}\right)\right)"
+    res.add_step(rf"\log p(X, {vec}, {mat})", rf"{to_latex(sp.expand(c_logdet))} \log\det {mat} - \tfrac12 "
+                 rf"\operatorname{{tr}}\left({mat}^{{{'-1' if inverse else ''}}} \left({to_latex(M)}\right)\right)"
                  r" + \text{const}", rule="s = Σ_i x_i, S_xx = Σ_i x_i x_iᵀ; every μ-term in one trace")
-    res.add_step(r"M(\mu)", sp.latex(kn) + r"\,\mu\mu^\top - \mu b^\top - b\mu^\top + C",
+    res.add_step(r"M(\mu)", to_latex(kn) + r"\,\mu\mu^\top - \mu b^\top - b\mu^\top + C",
                  rule=f"collect the outer products in {vec}: κ_n = {kn}, b = {b}")
     if inverse:
         family, names = "NormalInverseWishart", ("mu", "kappa", "nu", "Psi")

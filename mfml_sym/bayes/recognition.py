@@ -17,6 +17,7 @@ from ..budget import bounded
 from ..errors import UnsupportedError
 from .kernels import JOINT_KERNELS, SCALAR_KERNELS, Kernel, Support
 from .model import Model, observation_symbol
+from ..render.latex_printer import to_latex
 
 __all__ = ["Statistic", "LogJoint", "log_joint", "recognise", "expand_terms"]
 
@@ -32,7 +33,7 @@ class Statistic:
 
     def latex(self, x) -> str:
         xi = sp.Symbol(f"{x}_i")
-        body = sp.latex(self.function.subs(x, xi))
+        body = to_latex(self.function.subs(x, xi))
         if self.kind == "sum":
             return r"\sum_{i} " + body if self.function != 1 else "N"
         return rf"\{self.kind}_i {body}"

@@ -19,6 +19,7 @@ from ..numeric.finite_differences import rng as make_rng
 from .gaussian_vector import _key, collect_quadratic, _symmetric
 from .checks import guarded
 from .result import PosteriorResult
+from ..render.latex_printer import to_latex
 
 __all__ = ["is_regression_nig", "infer_regression_nig"]
 
@@ -66,9 +67,9 @@ def infer_regression_nig(spec, data=None, check=True, steps=True) -> PosteriorRe
     res.unknowns = (wname, vname)
     res.add_heading("Log joint: powers of σ² and a quadratic form in w")
     res.add_step(rf"\log p(\mathbf{{y}}, {wname}, {vname})",
-                 rf"{sp.latex(c_log)} \log {sp.latex(v)} - \frac{{1}}{{2 {sp.latex(v)}}}\left({sp.latex(Q)} + 2 {sp.latex(b0)}\right)"
+                 rf"{to_latex(c_log)} \log {to_latex(v)} - \frac{{1}}{{2 {to_latex(v)}}}\left({to_latex(Q)} + 2 {to_latex(b0)}\right)"
                  r" + \text{const}", rule="both Gaussians have covariance ∝ σ²; the inverse-gamma adds −(a₀+1) log σ² − b₀/σ²")
-    res.add_step(r"Q(w)", sp.latex(w.T * LN * w) + " - 2 " + sp.latex(w.T * bN) + r" + \text{rest}",
+    res.add_step(r"Q(w)", to_latex(w.T * LN * w) + " - 2 " + to_latex(w.T * bN) + r" + \text{rest}",
                  rule="collect the quadratic and linear terms in w")
     res.conjugate, res.family, res.kernel_family = True, "MVNInverseGamma", "MVNInverseGamma"
     res.parameters = {"mean": mN, "Lambda": LN, "a": aN, "b": bN_scalar}

@@ -23,6 +23,7 @@ from .functions import is_matrix, is_scalar_matrix
 from .normalize import to_engine_form
 from .numpy_code import argument_name, numpy_function
 from .simplify import simplify_matrix, transpose
+from ..render.latex_printer import to_latex
 
 __all__ = ["derive_matrix", "input_kinds", "arguments_of"]
 
@@ -89,7 +90,7 @@ def _latex_of(sym, problem) -> str:
     info = _infos(problem).get(sym)
     if info is not None and getattr(info, "latex", ""):
         return info.latex
-    return sp.latex(sym)
+    return to_latex(sym)
 
 
 def derive_matrix(problem, definition, operations, wrt, options) -> Derivation:
@@ -111,7 +112,7 @@ def derive_matrix(problem, definition, operations, wrt, options) -> Derivation:
         d.show_steps = options.get("steps", True)
         arguments = arguments_of(original, problem, extra=wrt)
         d.set_arguments(arguments)
-        fname = sp.latex(sp.Symbol(name))
+        fname = to_latex(sp.Symbol(name))
         if isinstance(original, sp.Basic) and original.has(sp.Sum) and not f.has(sp.Sum):
             d.add_step(fname, simplify_matrix(f, symmetric),
                        rule="sums written with the data matrix: x_n = n-th row of X, y_n = n-th entry of y (exact)")
@@ -287,7 +288,7 @@ def _add_check(d, key, res, original, f, var, arguments, kinds, structure, layou
 def _stack(d, op, parts, original, f, wrt, arguments, kinds, check):
     """Derivatives by a list of scalars, stacked along the last axis (in list order)."""
     exprs = [p.result for p in parts]
-    d.add_result(op, sp.Tuple(*exprs), label=rf"\partial f / \partial ({', '.join(sp.latex(v) for v in wrt)})")
+    d.add_result(op, sp.Tuple(*exprs), label=rf"\partial f / \partial ({', '.join(to_latex(v) for v in wrt)})")
 
     def build():
         fns = [numpy_function(_concrete_or_fail(e), arguments) for e in exprs]
