@@ -225,18 +225,29 @@ def _latex_formatter(ipython):
     return ipython.display_formatter.formatters["text/latex"]
 
 
+# sympy's types by name, so that loading the extension does not import sympy (IPython resolves
+# a by-name printer the first time it meets an instance of the type or a subclass)
+_SYMPY_TYPES = (
+    ("sympy.core.basic", "Basic"),
+    ("sympy.matrices.matrixbase", "MatrixBase"),  # sympy >= 1.13
+    ("sympy.matrices.matrices", "MatrixBase"),  # older sympy
+)
+
+
+def _display_latex(obj) -> str:
+    from mfml_sym.render.latex_printer import display_latex
+
+    return display_latex(obj)
+
+
 def load_ipython_extension(ipython) -> None:
     """Register the three cell magics (``%load_ext mfml_sym``), and show sympy results such as
     ``d["gradient"]`` in the book's notation, like the derivation they came from."""
     ipython.register_magics(MfmlMagics)
-    import sympy
-
-    from mfml_sym.render.latex_printer import display_latex
-
     formatter = _latex_formatter(ipython)
     saved = {}
-    for kind in (sympy.Basic, sympy.MatrixBase):
-        saved[kind] = formatter.for_type(kind, display_latex)
+    for module, name in _SYMPY_TYPES:
+        saved[(module, name)] = formatter.for_type_by_name(module, name, _display_latex)
     ipython.user_ns.setdefault("_mfml_saved_formatters", saved)
 
 
@@ -248,9 +259,7 @@ def unload_ipython_extension(ipython) -> None:
     ipython.magics_manager.registry.pop("MfmlMagics", None)
     saved = ipython.user_ns.pop("_mfml_saved_formatters", {})
     formatter = _latex_formatter(ipython)
-    for kind, previous in saved.items():
-        formatter.pop(kind, None)
+    for (module, name), previous in saved.items():
+        formatter.pop(f"{module}.{name}", None)
         if previous is not None:
-            formatter.for_type(kind, previous)
-
-
+            formatter.for_type_by_name(module, name, previous)

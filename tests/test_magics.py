@@ -129,3 +129,16 @@ def test_sympy_results_display_in_the_book_notation_while_loaded(run, shell):
         assert again == transpose._repr_latex_()  # sympy's own display is back
     finally:
         shell.run_line_magic("load_ext", "mfml_sym")
+
+
+def test_loading_the_extension_does_not_import_sympy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from IPython.core.interactiveshell import InteractiveShell; "
+        "ip = InteractiveShell.instance(); ip.run_line_magic('load_ext', 'mfml_sym'); "
+        "print('sympy' in sys.modules, 'derive' in ip.magics_manager.magics['cell'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
