@@ -117,7 +117,7 @@ class Claim(Statement):
     with the whole left side in ``lhs``).
     """
 
-    what: str = "relation"
+    what: str = "relation"  # also "proportional" for p(θ | X) ∝ p(X | θ) p(θ)
     function: str | None = None
     wrt: tuple = ()
     order: int = 1
@@ -165,6 +165,7 @@ class Distribution(Statement):
     given: tuple = ()
     index: Any = None
     index_range: tuple | None = None
+    notes: tuple = ()  # remarks written beside the statement: ("k known",)
 
 
 @dataclass
