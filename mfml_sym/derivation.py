@@ -200,9 +200,13 @@ class Derivation:
 
 
 def _run_checker(checker: Callable[[], CheckReport]) -> CheckReport:
-    """A check that crashes has not verified anything: it is reported as failed, never skipped."""
+    """A check that crashes, or runs past the session's time budget, has not verified anything:
+    it is reported as failed, never skipped."""
+    from .budget import settings, time_budget
+
     try:
-        return checker()
+        with time_budget(settings.timeout, step="numeric check"):
+            return checker()
     except Exception as exc:  # noqa: BLE001 - the display must still say FAILED
         return CheckReport(
             passed=False,

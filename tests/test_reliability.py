@@ -65,6 +65,7 @@ CELLS_FOR_DETERMINISM = r'''
 import mfml_sym as ms
 cells = [
     ms.derive("f(x, y) = x^2 y + \\sin(x y)", "gradient", "hessian"),
+    ms.derive("f(x, y) = \\exp(\\sin(x y) + x^3 y^2)\\cos(x + y^2)\\log(2 + x^2)", "hessian"),
     ms.derive("X \\in \\mathbb{R}^{N \\times D}\nL(\\mathbf{w}) = \\|\\mathbf{y} - X\\mathbf{w}\\|^2", "gradient", wrt="w"),
     ms.lagrange("\\max_{x,y}\\; x y \\quad \\text{s.t.} \\quad x^2 + y^2 = 1"),
     ms.posterior("x_i \\sim \\mathrm{Bernoulli}(\\theta),\\ i = 1, \\dots, N\n\\theta \\sim \\mathrm{Beta}(\\alpha, \\beta)"),
@@ -145,3 +146,19 @@ def test_a_check_that_crashes_is_reported_failed_not_skipped():
     report = d.check()
     assert not report.passed and "failed to run" in report.method
     assert "FAILED" in d.text()
+
+
+def test_a_check_that_runs_past_the_budget_is_reported_failed(monkeypatch):
+    from mfml_sym.budget import settings
+    from mfml_sym.derivation import Derivation
+
+    monkeypatch.setattr(settings, "timeout", 0.2)
+    d = Derivation("slow check")
+
+    def forever():
+        while True:
+            pass
+
+    d.add_check(forever)
+    report = d.check()
+    assert not report.passed and "ran past its time budget" in " ".join(report.details)

@@ -57,31 +57,36 @@ def _same_value(a, b) -> bool:
     return agreed > 0
 
 
+# How much work the search for a compact form may do is limited by the size of the expression,
+# not by the clock, so that the same cell shows the same form on a busy machine as on a quiet
+# one (issue: determinism). The time budget stays only as a safety net for pathological input.
+REWRITE_MAX_OPS = 400  # cancel / factor / together
+SIMPLIFY_MAX_OPS = 120  # simplify on a long expression rarely pays off
+SAFETY_SECONDS = 8.0
+
+
 def _compact_scalar(expr, seconds: float):
     if not isinstance(expr, sp.Expr) or expr.is_Number or expr.is_Symbol:
         return expr
     if expr.atoms(sp.Derivative, sp.Subs):
         return expr
-    import time
-
-    deadline = time.monotonic() + seconds  # the whole search for a shorter form, not each try
+    ops0 = size(expr)[0]
+    if ops0 > REWRITE_MAX_OPS:
+        return expr
     candidates = [expr]
-    rewrites = [(sp.cancel, 0.3), (sp.factor, 0.4), (sp.together, 0.2)]
-    if size(expr)[0] <= 120:  # simplify on a long expression rarely finishes in time
-        rewrites.append((sp.simplify, 0.7 * seconds))
-    for fn, budget in rewrites:
-        left = deadline - time.monotonic()
-        if left <= 0.05:
-            break
-        c = bounded(fn, expr, seconds=min(budget, left), fallback=None)
+    rewrites = [sp.cancel, sp.factor, sp.together]
+    if ops0 <= SIMPLIFY_MAX_OPS:
+        rewrites.append(sp.simplify)
+    safety = max(seconds, SAFETY_SECONDS)
+    for fn in rewrites:
+        c = bounded(fn, expr, seconds=safety, fallback=None)
         if c is not None and c not in candidates:
             candidates.append(c)
     # factor the result of simplify too (simplify often leaves a sum that factors)
     for c in list(candidates[1:]):
-        left = deadline - time.monotonic()
-        if left <= 0.05:
-            break
-        f = bounded(sp.factor, c, seconds=min(0.3, left), fallback=None)
+        if size(c)[0] > REWRITE_MAX_OPS:
+            continue
+        f = bounded(sp.factor, c, seconds=safety, fallback=None)
         if f is not None and f not in candidates:
             candidates.append(f)
     best = expr
