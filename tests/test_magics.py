@@ -142,3 +142,23 @@ def test_loading_the_extension_does_not_import_sympy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_an_interrupted_cell_leaves_the_kernel_and_the_extension_working(run, shell, monkeypatch):
+    import signal
+
+    from mfml_sym.budget import time_budget
+
+    handler = signal.getsignal(signal.SIGALRM)
+
+    def interrupted(*args, **kwargs):
+        with time_budget(30, step="simplification"):
+            raise KeyboardInterrupt  # what Ctrl-C / the kernel's interrupt raises mid-step
+
+    monkeypatch.setattr(ms, "derive", interrupted)
+    result, _ = run("%%derive gradient\nf(x) = x^2\n")
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0 and signal.getsignal(signal.SIGALRM) == handler
+    monkeypatch.undo()
+    ok, _ = run("%%derive derivative --as after\nf(x) = x^3\n")
+    assert ok.success and "after" in shell.user_ns
