@@ -76,6 +76,5 @@ def run_case(case: dict, seed: int = 0) -> float:
 @pytest.mark.skipif(not CASES, reason="shared examples not found")
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_public_calculus_example(case):
-    if _parser() is None:
-        pytest.skip("the notation layer (mfml_sym.notation.parse) is not available yet")
+    assert _parser() is not None, "mfml_sym.notation.parse must be importable"
     assert run_case(case) < 1e-8

@@ -7,11 +7,6 @@ import sympy as sp
 
 from mfml_sym.numeric.finite_differences import central_difference, relative_error
 
-try:
-    from mfml_sym.notation import parse  # noqa: F401
-except ImportError:  # pragma: no cover - the notation layer is written concurrently
-    pytest.skip("the notation layer is not available yet", allow_module_level=True)
-
 from mfml_sym import derive
 
 
