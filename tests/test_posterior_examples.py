@@ -143,13 +143,7 @@ def test_vector_case(case):
 
 
 # text level: the `latex` of each case, through mfml_sym.parse
-TEXT_GAPS = {
-}
-
-
-@pytest.mark.parametrize("case", [c if c["id"] not in TEXT_GAPS else
-                                  pytest.param(c, marks=pytest.mark.xfail(reason=TEXT_GAPS[c["id"]], strict=False))
-                                  for c in CASES], ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_text_case(case):
     r = posterior(case["latex"], check=False)
     assert r.conjugate == case["conjugate"]
