@@ -20,6 +20,7 @@ from .gaussian_vector import _key
 from .checks import guarded
 from .result import PosteriorResult
 from ..render.latex_printer import to_latex
+from .numeric_values import evaluate_with
 
 __all__ = ["is_normal_wishart", "infer_normal_wishart", "collect_outer"]
 
@@ -154,17 +155,12 @@ def _arrays(ctx, data, gen):
 def _evaluate(expr, ctx, arrays):
     x, m0, P0, k0, nu0 = arrays
     n, d = x.shape
-    e = sp.sympify(expr).subs({ctx["D"]: d, ctx["n"]: n})
     rep = {sp.MatrixSymbol("s", d, 1): sp.ImmutableMatrix(x.sum(0).reshape(-1, 1)),
            sp.MatrixSymbol("S_xx", d, d): sp.ImmutableMatrix(x.T @ x),
            sp.MatrixSymbol(ctx["m0"].name, d, 1): sp.ImmutableMatrix(m0.reshape(-1, 1)),
            sp.MatrixSymbol(ctx["P0"].name, d, d): sp.ImmutableMatrix(P0),
            ctx["k0"]: sp.Float(k0), ctx["nu0"]: sp.Float(nu0)}
-    out = e.xreplace(rep).doit()
-    out = out.xreplace(rep).doit()
-    if hasattr(out, "shape"):
-        return np.array(sp.Matrix(out).evalf(), dtype=float)
-    return float(sp.N(out))
+    return evaluate_with(expr, {ctx["D"]: d, ctx["n"]: n}, rep)
 
 
 def _numbers(res, ctx, data):

@@ -20,6 +20,7 @@ from .gaussian_vector import _key, collect_quadratic, _symmetric
 from .checks import guarded
 from .result import PosteriorResult
 from ..render.latex_printer import to_latex
+from .numeric_values import evaluate_with
 
 __all__ = ["is_regression_nig", "infer_regression_nig"]
 
@@ -128,17 +129,12 @@ def _arrays(ctx, data, gen):
 def _evaluate(expr, ctx, arrays):
     Phi, y, m0, L0, a0, b0 = arrays
     n, d = Phi.shape
-    e = sp.sympify(expr).subs({ctx["D"]: d, ctx["N"]: n})
     rep = {sp.MatrixSymbol(ctx["Phi"].name, n, d): sp.ImmutableMatrix(Phi),
            sp.MatrixSymbol(ctx["y"].name, n, 1): sp.ImmutableMatrix(y.reshape(-1, 1)),
            sp.MatrixSymbol(ctx["m0"].name, d, 1): sp.ImmutableMatrix(m0.reshape(-1, 1)),
            sp.MatrixSymbol(ctx["L0"].name, d, d): sp.ImmutableMatrix(L0),
            ctx["a0"]: sp.Float(a0), ctx["b0"]: sp.Float(b0)}
-    out = e.xreplace(rep).doit()
-    out = out.xreplace(rep).doit()
-    if hasattr(out, "shape"):
-        return np.array(sp.Matrix(out).evalf(), dtype=float)
-    return float(sp.N(out))
+    return evaluate_with(expr, {ctx["D"]: d, ctx["N"]: n}, rep)
 
 
 def _numbers(res, ctx, data):

@@ -200,8 +200,7 @@ class MMLLatexPrinter(LatexPrinter):
 
     def _signed_sum(self, terms: list) -> str:
         """``x - \\mu`` rather than sympy's ``- \\mu + x``: lead with the first positive term."""
-        lead = next((k for k, t in enumerate(terms) if not _is_negative(t)), 0)
-        terms = [terms[lead]] + terms[:lead] + terms[lead + 1:]
+        terms = positive_first(terms)
         tex = ""
         for k, term in enumerate(terms):
             if k == 0:
@@ -391,6 +390,12 @@ def _flat_matmul(expr: Any) -> list:
     for arg in expr.args:
         out.extend(_flat_matmul(arg) if isinstance(arg, sp.MatMul) else [arg])
     return out
+
+
+def positive_first(terms: list) -> list:
+    """The terms of a sum with the first positive one moved to the front (``x - μ``, not ``-μ + x``)."""
+    lead = next((k for k, t in enumerate(terms) if not _is_negative(t)), 0)
+    return [terms[lead]] + terms[:lead] + terms[lead + 1:]
 
 
 def _is_negative(term: Any) -> bool:

@@ -115,10 +115,9 @@ class MMLTextPrinter(StrPrinter):
 
     def _signed_sum(self, terms: list) -> str:
         """``x - μ`` rather than ``-μ + x``: lead with the first positive term."""
-        from .latex_printer import _is_negative
+        from .latex_printer import _is_negative, positive_first
 
-        lead = next((k for k, t in enumerate(terms) if not _is_negative(t)), 0)
-        terms = [terms[lead]] + terms[:lead] + terms[lead + 1:]
+        terms = positive_first(terms)
         out = ""
         for k, term in enumerate(terms):
             negative = _is_negative(term)
